@@ -1,0 +1,1 @@
+"""Subcommands of ``infobip-console``; see :mod:`console.cli`."""
