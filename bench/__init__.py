@@ -1,0 +1,1 @@
+"""Benchmarks. Each module exposes ``run() -> list[dict]`` of metrics and prints them."""
