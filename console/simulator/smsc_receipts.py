@@ -1,0 +1,240 @@
+"""deliver_sm out of the SMSC: delivery receipts, Number Context (HLR) results and MO messages.
+
+Each account has a queue per kind ("sms" receipts and MO, "hlr" Number Context results).
+Items go round robin to the account's RX/TRX sessions of that kind (the spec: reports are
+spread evenly over every session able to receive), wait while none is bound, and are sent
+again when their deliver_sm is not acknowledged in time or the session carrying it closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from console.platform import MoMessage, ReportEvent
+from console.simulator.smsc_wire import RawTlv as Tlv
+from console.simulator.smsc_wire import encode_deliver_sm, format_receipt
+
+if TYPE_CHECKING:
+    from console.simulator.smsc import SmscServer
+    from console.simulator.smsc_session import SmscSession
+
+log = logging.getLogger(__name__)
+
+TLV_RECEIPTED_MESSAGE_ID, TLV_MESSAGE_STATE, TLV_NETWORK_ERROR_CODE = 0x001E, 0x0427, 0x0423
+TLV_MESSAGE_PAYLOAD = 0x0424
+ESM_RECEIPT, ESM_INTERMEDIATE = 0x04, 0x20
+GSM_NETWORK = 3  # network_error_code network type: GSM
+# receipt stat word -> SMPP 3.4 message_state
+MESSAGE_STATE = {"ENROUTE": 1, "DELIVRD": 2, "EXPIRED": 3, "DELETED": 4, "UNDELIV": 5,
+                 "ACCEPTD": 6, "UNKNOWN": 7, "REJECTD": 8, "REJECTED": 8}
+MAX_ATTEMPTS = 20
+
+
+@dataclass
+class Delivery:
+    """One deliver_sm waiting to go (or waiting for its deliver_sm_resp)."""
+
+    account: str
+    kind: str  # "sms" | "hlr"
+    fields: dict[str, Any]
+    tlvs: list[Any]
+    message_id: str | None = None  # the receipted message, for receipts
+    attempts: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _InFlight:
+    delivery: Delivery
+    session: SmscSession
+    sent: float
+
+
+class ReceiptRouter:
+    """Queues and spreads deliver_sm over the receiving sessions of each account."""
+
+    def __init__(self, server: SmscServer, retry_after: float = 10.0) -> None:
+        self.server = server
+        self.retry_after = retry_after
+        self.queues: dict[tuple[str, str], deque[Delivery]] = {}
+        self._rr: dict[tuple[str, str], int] = {}
+        self._inflight: OrderedDict[tuple[str, int], _InFlight] = OrderedDict()
+        self._sweeper: asyncio.TimerHandle | None = None
+        self._receivers: dict[tuple[str, str], tuple[int, list[SmscSession]]] = {}
+        self._generation = 0
+        self.sent = 0
+        self.retried = 0
+
+    # -- what goes in ------------------------------------------------------------------
+    def on_report(self, event: ReportEvent) -> None:
+        """Platform report → receipt, when the message came over SMPP and asked for one."""
+        msg = event.message
+        if msg.door != "smpp":
+            return
+        rd = msg.registered_delivery
+        wanted = rd & 0x03
+        if event.intermediate:
+            if not rd & 0x10:
+                return
+        elif wanted == 0 or (wanted == 2 and event.stat == "DELIVRD"):
+            return
+        text = format_receipt(msg.message_id, event.stat, event.err, submit=msg.submitted_at,
+                              done=event.time, dlvrd=1 if event.stat == "DELIVRD" else 0)
+        fields = {"source_addr_ton": 1, "source_addr_npi": 1, "source_addr": msg.to,
+                  "dest_addr_ton": _ton(msg.from_), "dest_addr_npi": 1 if msg.from_.isdigit() else 0,
+                  "destination_addr": msg.from_,
+                  "esm_class": ESM_INTERMEDIATE if event.intermediate else ESM_RECEIPT,
+                  "data_coding": 0, "short_message": text.encode("ascii", "replace")}
+        tlvs = [Tlv(TLV_RECEIPTED_MESSAGE_ID, msg.message_id.encode() + b"\x00"),
+                Tlv(TLV_MESSAGE_STATE, bytes([MESSAGE_STATE.get(event.stat, 7)])),
+                Tlv(TLV_NETWORK_ERROR_CODE, bytes([GSM_NETWORK]) + (event.err & 0xFFFF).to_bytes(2, "big"))]
+        self.enqueue(Delivery(msg.account, "sms", fields, tlvs, msg.message_id))
+
+    def on_mo(self, mo: MoMessage) -> None:
+        """Inbound message → deliver_sm (esm_class 0) to the account's receivers."""
+        data = mo.binary
+        if mo.data_coding in (0, 1) and mo.text:
+            try:
+                from console.encoding import encode_text
+                data = encode_text(mo.text, "GSM7")
+            except Exception:  # not representable: keep the platform's bytes
+                data = mo.binary
+        fields: dict[str, Any] = {"source_addr_ton": 1, "source_addr_npi": 1, "source_addr": mo.from_,
+                                  "dest_addr_ton": 1, "dest_addr_npi": 1, "destination_addr": mo.to,
+                                  "esm_class": mo.esm_class, "data_coding": mo.data_coding}
+        tlvs: list[Any] = []
+        if len(data) <= 254:
+            fields["short_message"] = data
+        else:
+            fields["short_message"] = b""
+            tlvs.append(Tlv(TLV_MESSAGE_PAYLOAD, data))
+        self.enqueue(Delivery(mo.account, "sms", fields, tlvs, mo.message_id))
+
+    def enqueue(self, delivery: Delivery) -> None:
+        key = (delivery.account, delivery.kind)
+        self.queues.setdefault(key, deque()).append(delivery)
+        self.pump(key)
+
+    # -- sending -------------------------------------------------------------------------
+    def receivers(self, key: tuple[str, str]) -> list[SmscSession]:
+        """The RX/TRX sessions of an account for one kind, in bind order (cached until a
+        session binds, unbinds or goes)."""
+        cached = self._receivers.get(key)
+        if cached is not None and cached[0] == self._generation:
+            return cached[1]
+        account, kind = key
+        found = [s for s in self.server.sessions
+                 if s.can_receive and s.kind == kind and s.account is not None
+                 and s.account.username == account]
+        self._receivers[key] = (self._generation, found)
+        return found
+
+    def sessions_changed(self) -> None:
+        """Forget the cached receiver lists (a session bound, unbound or closed)."""
+        self._generation += 1
+
+    def pump(self, key: tuple[str, str] | None = None) -> None:
+        """Send what is queued (for one key, or all) to the receivers bound now."""
+        if self.server.faults.receipts_stopped:
+            return
+        for k in [key] if key is not None else list(self.queues):
+            queue = self.queues.get(k)
+            if not queue:
+                continue
+            sessions = self.receivers(k)
+            if not sessions:
+                continue
+            i = self._rr.get(k, 0)
+            while queue:
+                session = sessions[i % len(sessions)]
+                i += 1
+                self._send(session, queue.popleft())
+            self._rr[k] = i
+
+    def _send(self, session: SmscSession, d: Delivery) -> None:
+        seq = session.next_sequence()
+        d.attempts += 1
+        d.history.append({"session": session.id, "sequence_number": seq, "time": time.time()})
+        self._inflight[(session.id, seq)] = _InFlight(d, session, time.monotonic())
+        session.receipts_sent += 1
+        self.sent += 1
+        session.write_encoded(encode_deliver_sm(seq, d.fields, d.tlvs))
+        self._arm_sweeper()
+
+    def acked(self, session: SmscSession, sequence_number: int, status: int) -> float | None:
+        """A response from the ESME; returns the latency when it answers one of our deliver_sm."""
+        entry = self._inflight.pop((session.id, sequence_number), None)
+        if entry is None:
+            return None
+        if status != 0:
+            # the ESME refused it (e.g. ESME_RX_T_APPN): try again later, maybe elsewhere
+            self._retry(entry.delivery)
+        return time.monotonic() - entry.sent
+
+    def attach(self, session: SmscSession) -> None:
+        """A receiver bound: flush what waited for it."""
+        self.sessions_changed()
+        if session.account is not None:
+            self.pump((session.account.username, session.kind))
+
+    def detach(self, session: SmscSession) -> None:
+        """A session went away: its unacknowledged deliver_sm go back to the queue front."""
+        self.sessions_changed()
+        lost = [k for k, v in self._inflight.items() if v.session is session]
+        back: dict[tuple[str, str], list[Delivery]] = {}
+        for k in lost:
+            d = self._inflight.pop(k).delivery
+            back.setdefault((d.account, d.kind), []).append(d)
+        for key, items in back.items():
+            self.queues.setdefault(key, deque()).extendleft(reversed(items))
+            self.pump(key)
+
+    def _retry(self, d: Delivery) -> None:
+        if d.attempts >= MAX_ATTEMPTS:
+            log.warning("deliver_sm for %s dropped after %d attempts", d.message_id, d.attempts)
+            return
+        self.retried += 1
+        self.queues.setdefault((d.account, d.kind), deque()).append(d)
+        self.pump((d.account, d.kind))
+
+    def _arm_sweeper(self) -> None:
+        if self._sweeper is None and self.retry_after > 0:
+            loop = asyncio.get_running_loop()
+            self._sweeper = loop.call_later(self.retry_after / 2, self._sweep)
+
+    def _sweep(self) -> None:
+        self._sweeper = None
+        limit = time.monotonic() - self.retry_after
+        while self._inflight:
+            key, entry = next(iter(self._inflight.items()))
+            if entry.sent > limit:
+                break
+            del self._inflight[key]
+            self._retry(entry.delivery)
+        if self._inflight:
+            self._arm_sweeper()
+
+    @property
+    def queued(self) -> int:
+        """deliver_sm waiting for a receiver."""
+        return sum(len(q) for q in self.queues.values())
+
+    @property
+    def unacknowledged(self) -> int:
+        """deliver_sm sent and not yet answered."""
+        return len(self._inflight)
+
+    def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+
+
+def _ton(addr: str) -> int:
+    """TON for an address: international for digits, alphanumeric otherwise."""
+    return 1 if addr.isdigit() else 5
