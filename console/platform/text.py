@@ -1,25 +1,24 @@
 """Text handling at submission: transliteration, URL shortening, encoding and part count.
 
-Uses ``console.encoding`` (the project's GSM 7-bit / UCS-2 engine); a minimal fallback
-based on the ``gsm0338`` codec keeps the simulator usable if that module is unavailable.
+Encoding and counting are ``console.encoding``'s; this module only adapts the API's
+``language`` object to it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import re
-import unicodedata
 from functools import lru_cache
 from typing import Any
 
-try:  # registers the "gsm03.38" codec used by the fallback
-    import gsm0338  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
+from console import encoding, gsm7
+from console.encoding import TRANSLITERATIONS
 
-TRANSLITERATIONS = ("TURKISH", "GREEK", "CYRILLIC", "CENTRAL_EUROPEAN", "NON_UNICODE")
-LANGUAGE_CODES = ("TR", "ES", "PT")
+__all__ = ["LANGUAGE_CODES", "SHORT_URL_HOST", "TRANSLITERATIONS", "measure", "short_url",
+           "shorten_urls", "transliterate"]
+
+#: The ``languageCode`` values with national shift tables (TR, ES, PT).
+LANGUAGE_CODES: tuple[str, ...] = tuple(code for code in gsm7.languages() if code)
 SHORT_URL_HOST = "http://eel.nu/"
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -27,37 +26,7 @@ _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 def transliterate(text: str, kind: str | None) -> str:
     """Apply the API's ``transliteration`` (TURKISH, GREEK, … NON_UNICODE) to ``text``."""
-    if not kind:
-        return text
-    try:
-        from console.encoding import transliterate as engine
-    except ImportError:
-        engine = None
-    if engine is not None:
-        try:
-            return str(engine(text, kind))
-        except Exception:  # an engine refusing a kind falls back to the generic rule below
-            pass
-    return _strip_to_gsm(text)
-
-
-def _gsm_ok(ch: str) -> bool:
-    try:
-        ch.encode("gsm03.38")
-        return True
-    except (UnicodeEncodeError, LookupError):
-        return False
-
-
-def _strip_to_gsm(text: str) -> str:
-    out = []
-    for ch in text:
-        if _gsm_ok(ch):
-            out.append(ch)
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        out.append(base if base and all(_gsm_ok(c) for c in base) else ch)
-    return "".join(out)
+    return encoding.transliterate(text, kind) if kind else text
 
 
 def short_url(message_id: str, url: str) -> str:
@@ -80,35 +49,21 @@ def shorten_urls(text: str, message_id: str) -> tuple[str, list[dict[str, str]]]
 
 
 def measure(text: str, language: dict[str, Any] | None = None) -> tuple[str, int, int]:
-    """(encoding, data_coding, smsCount) as the platform would send ``text``; the encoding
-    is ``GSM7``, ``UCS2`` … or e.g. ``GSM7 + Turkish single shift`` with a language."""
+    """(encoding label, data_coding, smsCount) as the platform sends ``text``, e.g.
+    ``("GSM7 + Turkish single shift", 0, 1)`` for the API's ``language`` object.
+
+    Raises :class:`console.errors.EncodingError` for a text beyond 255 parts.
+    """
     lang = language or {}
     # bulk sends repeat one text to many numbers: remember the last answers
-    return _measure(text, lang.get("languageCode"), bool(lang.get("singleShift")),
+    return _measure(text, lang.get("languageCode") or None, bool(lang.get("singleShift")),
                     bool(lang.get("lockingShift")))
 
 
 @lru_cache(maxsize=4096)
 def _measure(text: str, code: str | None, single: bool, locking: bool) -> tuple[str, int, int]:
-    try:
-        from console.encoding import choose_encoding, split_text
-    except ImportError:
-        return _fallback_measure(text, bool(code) and (single or locking))
-    try:
-        flags = single or locking
-        enc = choose_encoding(text, code or None, single_shift=single if flags else None,
-                              locking_shift=locking if flags else None)
-        res = split_text(text, enc, ref=1)
-    except Exception:  # an engine refusal must not refuse the message: count plainly
-        return _fallback_measure(text, False)
-    return str(enc), int(res.data_coding), max(1, int(res.sms_count))
-
-
-def _fallback_measure(text: str, national: bool) -> tuple[str, int, int]:
-    try:
-        septets = len(text.encode("gsm03.38"))
-    except (UnicodeEncodeError, LookupError):
-        units = len(text.encode("utf-16-be")) // 2
-        return "UCS2", 8, 1 if units <= 70 else math.ceil(units / 67)
-    single, multi = (155, 148) if national else (160, 153)
-    return "GSM7", 0, 1 if septets <= single else math.ceil(septets / multi)
+    # as count_parts (the smsCount rule): no flag set lets either shift table be used
+    flags = single or locking
+    res = encoding.split_text(text, language=code, single_shift=single if flags else None,
+                              locking_shift=locking if flags else None, ref=1)
+    return res.encoding.label, res.data_coding, res.sms_count

@@ -16,7 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
-from console.platform import codes
+from console.errors import EncodingError
+from console.platform import codes, text
 from console.platform.accounts import Account
 from console.platform.core import STATUS_ACCEPTED, Platform
 from console.platform.store import Message
@@ -193,6 +194,11 @@ async def _send(request: web.Request, parse: Callable[[Any], validation.SendBatc
     if bulk:
         out["bulkId"] = bulk
     entries = []
+    for item in batch.items:  # measure every text first: refuse the request whole, not half-sent
+        try:
+            text.measure(text.transliterate(item.text, item.transliteration), item.language)
+        except EncodingError as exc:  # e.g. a text that would need more than 255 parts
+            raise RequestInvalid(f"Bad request: text {exc}", {"text": [str(exc)]}) from None
     for item in batch.items:
         item.bulk_id, item.door = bulk, "http"
         entries.append(_send_entry(platform.submit(request[ACCOUNT_KEY], item)))

@@ -159,3 +159,15 @@ async def test_garbage_never_breaks_the_server(client, sim):
     assert sim.platform.store.get(mid).text == "keep me"
     logs = (await client.get("/sms/1/logs")).json()["results"]
     assert [x["messageId"] for x in logs] == [mid]
+
+
+async def test_text_over_255_parts_is_a_400_and_nothing_is_sent(client, sim):
+    before = len(sim.platform.store)
+    body = {"messages": [{"from": "InfoSMS", "destinations": [{"to": "41793026727"}],
+                          "text": "ok"},
+                         {"from": "InfoSMS", "destinations": [{"to": "41793026731"}],
+                          "text": "x" * 40_000}]}
+    r = await client.post("/sms/1/text/advanced", json=body)
+    errors = errors_of(r)
+    assert "255" in " ".join(errors["text"])
+    assert len(sim.platform.store) == before
