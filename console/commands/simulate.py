@@ -15,8 +15,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("simulate", help="run the embedded Infobip platform simulator (HTTP API, SMPP)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--http-port", type=int, default=8080, help="HTTP API port (0 = any free; default 8080)")
-    p.add_argument("--smpp-port", type=int, default=None, help="SMPP port (default: no SMPP door)")
-    p.add_argument("--smpp-tls-port", type=int, default=None, help="SMPP over TLS port")
+    p.add_argument("--smpp-port", type=int, default=2775,
+                   help="SMPP port (0 = any free; -1 = no SMPP door; default 2775)")
+    p.add_argument("--smpp-tls-port", type=int, default=None,
+                   help="SMPP over TLS port (0 = any free; default: none)")
     p.add_argument("--time-scale", type=float, default=60.0,
                    help="simulated seconds per real second (default 60: the 48 h validity lasts 48 min)")
     p.add_argument("--account", action="append", default=[], metavar="USER:PASSWORD[:SMPPPASS]",
@@ -45,7 +47,8 @@ async def _serve(args: argparse.Namespace) -> int:
     if args.time_scale <= 0:
         raise SimulatorError("--time-scale must be > 0")
     accounts = [parse_account(a) for a in args.account] or None
-    sim = Simulator(http_port=args.http_port, smpp_port=args.smpp_port,
+    smpp_port = None if args.smpp_port is not None and args.smpp_port < 0 else args.smpp_port
+    sim = Simulator(http_port=args.http_port, smpp_port=smpp_port,
                     smpp_tls_port=args.smpp_tls_port, time_scale=args.time_scale,
                     accounts=accounts, host=args.host, notify_default_url=args.notify_url)
     if args.mo_url:

@@ -52,17 +52,19 @@ async def test_port_in_use_is_a_clear_error():
 def test_simulate_command_prints_urls_and_stops_on_ctrl_c(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "console", "simulate", "--http-port", "0", "--time-scale", "120",
+        [sys.executable, "-m", "console", "simulate", "--http-port", "0", "--smpp-port", "0",
+         "--time-scale", "120",
          "--account", "bob:hunter22:bobsmpp"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []
-        while len(lines) < 4:
+        while len(lines) < 5:
             line = proc.stdout.readline()
             assert line, proc.stderr.read()
             lines.append(line)
         url = re.search(r"http://127\.0\.0\.1:\d+", lines[0]).group(0)
         assert "bob" in "".join(lines) and "bobsmpp" in "".join(lines)
+        assert re.search(r"SMPP\s+127\.0\.0\.1:\d+", lines[1]), lines
         r = httpx.post(url + "/sms/1/text/single", auth=("bob", "hunter22"),
                        json={"to": "41793026727", "text": "hi"})
         assert r.status_code == 200
@@ -81,5 +83,5 @@ def test_simulate_command_prints_urls_and_stops_on_ctrl_c(tmp_path):
 def test_simulate_rejects_bad_options(argv, capsys):
     from console.cli import main
 
-    assert main(["simulate", "--http-port", "0", *argv]) == 2
+    assert main(["simulate", "--http-port", "0", "--smpp-port", "-1", *argv]) == 2
     assert capsys.readouterr().err.startswith("error: ")
