@@ -30,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _hex_inputs(args: argparse.Namespace) -> Iterator[str]:
     for h in args.hex:
-        if h == "-":
-            yield from (line for line in sys.stdin.read().split() if line)
+        if h == "-":  # all of stdin is one hex text (PDUs back to back are framed)
+            yield sys.stdin.read()
         else:
             yield h
 

@@ -32,6 +32,9 @@ from console.smpp.timefmt import RelativeTime, format_time, parse_time
 from console.smpp.tlv import Tlv, TlvInfo, tlv_info
 from console.smpp.udh import Concat, Udh, parse_udh
 
+#: ``console.smpp.decode("00 00 00 10 …")``: every PDU in hex text or bytes (Jupyter shorthand)
+decode = decode_all
+
 __all__ = [
     "BY_ID",
     "BY_NAME",
@@ -53,6 +56,7 @@ __all__ = [
     "Udh",
     "command_id_of",
     "command_name",
+    "decode",
     "decode_all",
     "decode_message",
     "decode_pdu",

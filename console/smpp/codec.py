@@ -91,13 +91,6 @@ class FieldSpan:
                 return hit
         return None
 
-    @property
-    def summary(self) -> str:
-        """One line for a PDU list (see :func:`console.smpp.render.summary`)."""
-        from console.smpp.render import summary
-
-        return summary(self)
-
     def to_json(self) -> dict[str, Any]:
         """name, offset, length, display, meaning, warning and children (JSON-safe)."""
         out: dict[str, Any] = {"name": self.name, "offset": self.offset, "length": self.length,
@@ -285,7 +278,11 @@ def encode_pdu(pdu: Pdu) -> bytes:
 
 
 def decode_pdu(data: bytes | bytearray | memoryview) -> Pdu:
-    """Decode one whole PDU (header included); DecodeError only when the bytes are not one PDU."""
+    """Decode one whole PDU (header included); DecodeError only when the bytes are not one PDU.
+
+    ``raw`` keeps the exact bytes; ``encode()`` re-serialises the decoded values (computing
+    lengths and adding missing NULs), so a malformed PDU's ``encode()`` may differ from ``raw``.
+    """
     n = len(data)
     if n < 16:
         raise DecodeError(f"{n} bytes are shorter than the 16-byte SMPP header")

@@ -182,7 +182,8 @@ class Reassembler:
     unsegmented message); ``pending()`` lists the incomplete ones with their missing parts.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_pending: int = 10_000) -> None:
+        self.max_pending = max_pending
         self._open: dict[tuple[str, str, int, int], Assembly] = {}
 
     def add(self, pdu: Pdu) -> Assembly:
@@ -197,6 +198,8 @@ class Reassembler:
         found = self._open.get(key)
         a = found if found is not None else Assembly(key, c.total)
         self._open[key] = a
+        if len(self._open) > self.max_pending:  # parts that never complete: drop the oldest
+            del self._open[next(iter(self._open))]
         if 1 <= c.seq <= c.total:
             if c.seq in a.parts:
                 msg.warnings.append(f"part {c.seq} of reference {c.ref} received twice")

@@ -34,6 +34,11 @@ def _canon(key: str) -> str:
     return _CANON[k]
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only (str.isdigit also accepts '²' and other Unicode digits)."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_receipt_date(text: str) -> datetime | None:
     """A receipt date: ``YYMMDDhhmm`` (10 digits) or ``YYMMDDhhmmss`` (12); ValueError otherwise.
 
@@ -42,9 +47,14 @@ def parse_receipt_date(text: str) -> datetime | None:
     s = text.strip()
     if not s:
         return None
-    if not s.isdigit() or len(s) not in (10, 12):
+    if not _digits(s) or len(s) not in (10, 12):
         raise ValueError(f"date {s!r} is neither YYMMDDhhmm nor YYMMDDhhmmss")
-    return datetime.strptime(s, "%y%m%d%H%M%S" if len(s) == 12 else "%y%m%d%H%M")
+    # years are 2000 + YY, as for SMPP time fields (strptime's %y would put 69-99 in 19xx)
+    p = [int(s[i:i + 2]) for i in range(0, len(s), 2)]
+    try:
+        return datetime(2000 + p[0], p[1], p[2], p[3], p[4], p[5] if len(p) == 6 else 0)
+    except ValueError as exc:
+        raise ValueError(f"date {s!r}: {exc}") from None
 
 
 def _lookup(table: str, key: int | str) -> Any:
@@ -170,7 +180,7 @@ def id_forms(message_id: str) -> set[str]:
     """The forms one id may take across SMSCs: as given (case-folded), decimal ↔ hex."""
     mid = message_id.strip().lower()
     out = {mid}
-    if mid.isdigit():
+    if _digits(mid):
         out.add(f"{int(mid):x}")
         out.add(str(int(mid)))
     if mid and len(mid) <= 32 and all(c in "0123456789abcdef" for c in mid):
@@ -183,7 +193,7 @@ def _int_value(key: str, value: str, warnings: list[str]) -> int | None:
     v = value.strip()
     if not v:
         return None
-    if v.isdigit():
+    if _digits(v):
         return int(v)
     try:
         return int(v, 16)  # some SMSCs send err in hex

@@ -14,6 +14,7 @@ from console.smpp.codec import FieldSpan
 from console.smpp.fields import Field
 from console.smpp.pdus import BY_ID, PDU_TYPES
 from console.smpp.timefmt import RelativeTime, decode_time, describe_time
+from console.smpp.tlv import decode_value, tlv_table
 
 if TYPE_CHECKING:
     from console.smpp.codec import Pdu
@@ -119,7 +120,7 @@ def describe(name: str, value: Any, command: str = "") -> tuple[str, str]:
     return str(value), ""
 
 
-def hex_preview(data: bytes, limit: int = 32) -> str:
+def hex_preview(data: bytes | bytearray, limit: int = 32) -> str:
     """Octets as spaced hex, cut after ``limit`` octets (the hex pane shows them all)."""
     if len(data) <= limit:
         return data.hex(" ")
@@ -149,8 +150,8 @@ def _layout_spans(pdu: Pdu, layout: list[Any], fields: dict[str, Any],
     memo = _DESCRIBED
     command = pdu.command
     for name, off, ln, children in layout:
-        if children is None and name not in _SPECIAL:
-            value = fields.get(name)
+        value = fields.get(name)
+        if children is None and (value == "" or name not in _SPECIAL):
             cls = value.__class__
             if cls is int or cls is str:  # the common case: memoised display and meaning
                 key = (name, value, deliver)
@@ -195,12 +196,11 @@ def _item_fields(fields: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def tlv_span(t: Tlv, command: str = "") -> FieldSpan:
-    """The span of one TLV with children for its tag, length and value."""
-    from console.smpp.tlv import decode_value
-
+    """The span of one TLV; its children (tag, length, value) are built when first asked for."""
     off = t.offset if t.offset is not None else 0
-    info = t.info
-    decoded, problem = decode_value(t.tag, t.value)
+    tag, value = t.tag, t.value
+    info = tlv_table().get(tag)
+    decoded, problem = decode_value(tag, value)
     if isinstance(decoded, bytes):
         display = hex_preview(decoded)
     elif isinstance(decoded, int):
@@ -208,23 +208,23 @@ def tlv_span(t: Tlv, command: str = "") -> FieldSpan:
     else:
         display = repr(decoded)
     if info is not None:
-        meaning = info.description
-    elif 0x1400 <= t.tag <= 0x3FFF:
-        meaning = "unknown vendor-specific tag (SMSC range 0x1400–0x3FFF): kept as raw octets"
+        name, meaning = info.name, info.description
     else:
-        meaning = "unknown tag: kept as raw octets"
-    if t.tag == 0x0427 and isinstance(decoded, int):  # message_state
+        name = f"unknown (0x{tag:04X})"
+        meaning = ("unknown vendor-specific tag (SMSC range 0x1400–0x3FFF): kept as raw octets"
+                   if 0x1400 <= tag <= 0x3FFF else "unknown tag: kept as raw octets")
+    if tag == 0x0427 and isinstance(decoded, int):  # message_state
         meaning = _entry_text(_lookup("message_state", decoded)) or meaning
     warning = problem
     if t.overrun:
-        warning = f"length {t.length} overruns the PDU; {len(t.value)} octets present"
-    def kids(span: FieldSpan) -> None:
-        span.children = [FieldSpan("tag", off, 2, t.tag, f"0x{t.tag:04X}", t.name),
-                         FieldSpan("length", off + 2, 2, t.length, str(t.length), ""),
-                         FieldSpan("value", off + 4, len(t.value), decoded, display, "")]
+        warning = f"length {t.length} overruns the PDU; {len(value)} octets present"
 
-    return FieldSpan(t.name, off, 4 + len(t.value), decoded, display, meaning, None, warning,
-                     kids)
+    def kids(span: FieldSpan) -> None:
+        span.children = [FieldSpan("tag", off, 2, tag, f"0x{tag:04X}", name),
+                         FieldSpan("length", off + 2, 2, t.length, str(t.length), ""),
+                         FieldSpan("value", off + 4, len(value), decoded, display, "")]
+
+    return FieldSpan(name, off, 4 + len(value), decoded, display, meaning, None, warning, kids)
 
 
 def build_spans(pdu: Pdu) -> list[FieldSpan]:
@@ -441,8 +441,6 @@ def pdu_to_json(pdu: Pdu, *, spans: bool = False) -> dict[str, Any]:
     """One JSON object per PDU: command, command_status {value, name}, sequence_number,
     fields (SMPP 3.4 names), tlvs (tag, name, length, value, offset), warnings, message, raw
     (hex); with ``spans`` also the span tree (offset, length, display, meaning, children)."""
-    from console.smpp.tlv import decode_value
-
     tlvs = []
     for t in pdu.tlvs:
         decoded, _ = decode_value(t.tag, t.value)

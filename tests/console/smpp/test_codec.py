@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import struct
+import subprocess
 
 import pytest
 import smpplib.client
@@ -14,6 +18,11 @@ from console.errors import DecodeError
 from console.smpp import PDU_TYPES, FieldSpan, Pdu, PduError, Tlv, command_name, decode_pdu
 from console.smpp.receipt import receipt_from_pdu
 from console.smpp.render import pdu_to_json, render_tree
+
+
+def _examples(quick: int) -> int:
+    """Hypothesis examples: a quick count in the suite, 100× under ``make fuzz``."""
+    return quick * 100 if os.environ.get("INFOBIP_FUZZ_FULL") else quick
 
 SM = {"service_type": "", "source_addr_ton": 5, "source_addr_npi": 0, "source_addr": "InfoSMS",
       "dest_addr_ton": 1, "dest_addr_npi": 1, "destination_addr": "41793026727", "esm_class": 0,
@@ -219,6 +228,17 @@ def test_same_bytes_as_smpplib(command: str, fields: dict) -> None:
     assert back.command == command and back.warnings == []
     for key, value in fields.items():
         assert back.fields[key] == value
+
+
+@pytest.mark.parametrize(("command", "fields"), SMPPLIB_CASES, ids=[c[0] for c in SMPPLIB_CASES])
+def test_smpplib_reads_our_bytes(command: str, fields: dict) -> None:
+    """The other direction: smpplib's parser reads what we encode with the same values."""
+    parsed = smpplib.smpp.parse_pdu(Pdu(command, 42, fields).encode(),
+                                    client=smpplib.client.SimpleSequenceGenerator())
+    assert parsed.command == command and parsed.sequence == 42
+    for key, value in fields.items():
+        got = getattr(parsed, key)
+        assert (got.decode() if isinstance(got, bytes) and isinstance(value, str) else got) == value
 
 
 def test_decodes_smpplib_submit_with_optional_parameters() -> None:
@@ -460,7 +480,8 @@ def _exercise(pdu: Pdu) -> None:
     decode_pdu(pdu.encode())
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@settings(max_examples=_examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=200))
 def test_fuzz_random_bytes_only_decode_error(data: bytes) -> None:
     try:
@@ -470,7 +491,8 @@ def test_fuzz_random_bytes_only_decode_error(data: bytes) -> None:
     _exercise(pdu)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@settings(max_examples=_examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 0xFFFFFFFF), st.sampled_from([t.command_id for t in PDU_TYPES] + [0x999]),
        st.binary(max_size=120))
 def test_fuzz_random_bodies_never_raise(status: int, command_id: int, body: bytes) -> None:
@@ -479,7 +501,8 @@ def test_fuzz_random_bodies_never_raise(status: int, command_id: int, body: byte
     _exercise(pdu)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.fuzz
+@settings(max_examples=_examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(VALID), st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)),
                                          min_size=1, max_size=6),
        st.integers(0, 40))
@@ -544,3 +567,85 @@ def test_summary_lines() -> None:
     assert Pdu("submit_sm", 2, SM).summary == "submit_sm #2  InfoSMS → 41793026727  'Hello'"
     assert Pdu("submit_sm_resp", 2, command_status=0x0B).summary == "submit_sm_resp #2  ESME_RINVDSTADR"
     assert decode_pdu(_with_body(0x80000004, b"x")).summary.endswith("⚠ 1")
+
+
+# ------------------------------------------------------------------ cross-check with Wireshark
+
+def _flatten(obj: object, acc: dict[str, list]) -> None:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if isinstance(v, dict | list):
+                _flatten(v, acc)
+            else:
+                acc.setdefault(k, []).append(v)
+    elif isinstance(obj, list):
+        for x in obj:
+            _flatten(x, acc)
+
+
+def _tshark_value(v: str) -> object:
+    if v.startswith("0x"):
+        return int(v, 16)
+    return int(v) if v.isascii() and v.isdigit() else v
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark not installed (apt-get install tshark)")
+def test_field_values_agree_with_tshark(tmp_path) -> None:
+    """Every PDU type written to a pcap, dissected by Wireshark's SMPP dissector: the values
+    of every field both decoders name the same way must be equal."""
+    from console.smpp.events import PduEvent
+    from console.smpp.pcap import write_events
+
+    raws = [Pdu(n, i + 1, f, t, s).encode() for i, (n, f, t, s) in enumerate(SAMPLES)]
+    raws.append(number_context_deliver_sm())
+    esme, smsc = ("127.0.0.1", 40001), ("127.0.0.1", 2775)
+    write_events(tmp_path / "all.pcap", [
+        PduEvent(1_700_000_000.0 + i, "in" if decode_pdu(r).is_response else "out", "s", esme,
+                 smsc, r, None, None, None) for i, r in enumerate(raws)])
+    out = subprocess.run(["tshark", "-r", str(tmp_path / "all.pcap"), "-T", "json", "-J", "smpp",
+                          "--no-duplicate-keys"], capture_output=True, text=True, timeout=60,
+                         check=True)
+    dissected: list[dict] = []
+    for pkt in json.loads(out.stdout):
+        layer = pkt["_source"]["layers"].get("smpp")
+        if layer is not None:
+            dissected.extend(layer if isinstance(layer, list) else [layer])
+    assert len(dissected) == len(raws)
+    skip = {"service_type", "schedule_delivery_time", "validity_period", "final_date"}
+    compared = 0
+    for raw, theirs in zip(raws, dissected, strict=True):
+        pdu = decode_pdu(raw)
+        acc: dict[str, list] = {}
+        _flatten(theirs, acc)
+        assert _tshark_value(acc["smpp.command_id"][0]) == pdu.command_id
+        assert int(acc["smpp.sequence_number"][0]) == pdu.sequence_number
+        assert int(acc["smpp.command_length"][0]) == len(raw)
+        ours: dict[str, list] = {}
+        for name, value in pdu.fields.items():
+            if isinstance(value, list):
+                for item in value:
+                    for k, v in item.items():
+                        ours.setdefault(k, []).append(v)
+            else:
+                ours[name] = [value]
+        if "short_message" in ours and ours["short_message"][0]:
+            ours["message"] = [ours.pop("short_message")[0].hex(":")]
+        for name, values in ours.items():
+            key = f"smpp.{name}"
+            if name in skip or key not in acc:
+                continue
+            assert len(acc[key]) == len(values), (pdu.command, name)
+            got = [v if isinstance(ours_v, str) else _tshark_value(v)
+                   for v, ours_v in zip(acc[key], values, strict=True)]
+            assert got == values, (pdu.command, name)
+            compared += 1
+        tags = [int(t, 16) for t in acc.get("smpp.opt_param_tag", [])]
+        assert tags == [t.tag for t in pdu.tlvs], pdu.command
+        for t in pdu.tlvs:
+            key = f"smpp.{t.name}"
+            if key in acc and not isinstance(t.decoded, bytes):
+                theirs_v = acc[key][0]
+                assert (theirs_v if isinstance(t.decoded, str) else _tshark_value(theirs_v)) == \
+                    t.decoded, (pdu.command, t.name)
+                compared += 1
+    assert compared >= 120, compared

@@ -62,6 +62,9 @@ def test_stdin_and_json_lines() -> None:
     p = run("-", "--json", stdin=Pdu("unbind", 4).encode().hex() + "\n"
             + Pdu("unbind_resp", 4).encode().hex() + "\n")
     assert [json.loads(line)["command"] for line in p.stdout.splitlines()] == ["unbind", "unbind_resp"]
+    spaced = " ".join(f"{b:02x}" for b in Pdu("enquire_link", 8).encode())
+    p = run("-", "--json", stdin=spaced[:20] + "\n" + spaced[20:])
+    assert json.loads(p.stdout)["sequence_number"] == 8
 
 
 def test_bad_input() -> None:

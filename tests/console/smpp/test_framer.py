@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 
 import pytest
@@ -10,6 +11,11 @@ from hypothesis import strategies as st
 
 from console.errors import DecodeError, FramingError
 from console.smpp import Framer, Pdu, decode_pdu
+
+
+def _examples(quick: int) -> int:
+    """Hypothesis examples: a quick count in the suite, 100× under ``make fuzz``."""
+    return quick * 100 if os.environ.get("INFOBIP_FUZZ_FULL") else quick
 
 PDUS = [Pdu("enquire_link", 1).encode(),
         Pdu("submit_sm", 2, {"source_addr": "InfoSMS", "destination_addr": "41793026727",
@@ -67,7 +73,8 @@ def test_max_length_is_configurable() -> None:
     assert issubclass(FramingError, DecodeError)
 
 
-@settings(max_examples=200, deadline=None)
+@pytest.mark.fuzz
+@settings(max_examples=_examples(200), deadline=None)
 @given(st.lists(st.integers(1, 40), max_size=30))
 def test_any_chunking_gives_the_same_pdus(sizes: list[int]) -> None:
     f = Framer()
@@ -82,7 +89,8 @@ def test_any_chunking_gives_the_same_pdus(sizes: list[int]) -> None:
                                                     "generic_nack"]
 
 
-@settings(max_examples=300, deadline=None)
+@pytest.mark.fuzz
+@settings(max_examples=_examples(300), deadline=None)
 @given(st.lists(st.binary(max_size=64), max_size=8))
 def test_random_streams_raise_only_framing_error(chunks: list[bytes]) -> None:
     f = Framer()

@@ -163,3 +163,18 @@ def test_gsm7_packed_after_udh_uses_fill_bits() -> None:
     body = gsm7_pack(encode_text("second part text", "GSM7"), fill_bits(len(udh)))
     m = decode_message(deliver(udh + body, esm=0x40), packed=True)
     assert m.text == "second part text" and m.concat == Concat(7, 2, 2, "udh8") and m.packed
+
+
+def test_turkish_locking_and_single_shift() -> None:
+    enc = Encoding("GSM7", language="TR", single_shift=True, locking_shift=True)
+    seg = split_text("Şişli ğüzel İstanbul", enc).parts[0]
+    m = deliver(seg.udh + seg.payload, esm=0x40).message
+    assert m.text == "Şişli ğüzel İstanbul"
+    assert (m.udh.single_shift, m.udh.locking_shift) == (1, 1)
+
+
+def test_pending_assemblies_are_bounded() -> None:
+    r = Reassembler(max_pending=2)
+    for ref in (1, 2, 3):
+        r.add(deliver(bytes((5, 0, 3, ref, 2, 1)) + b"a", esm=0x40))
+    assert [a.key[2] for a in r.pending()] == [2, 3]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from console.smpp import Pdu, Tlv, decode_pdu
 from console.smpp.receipt import format_receipt, parse_receipt, parse_receipt_date, receipt_from_pdu
@@ -123,3 +125,30 @@ def test_format_receipt_is_the_spec_text_and_parses_back() -> None:
         "text:Hello world, this is")
     r = parse_receipt(format_receipt("ff01", "EXPIRED", 27, submit=t, done=t, seconds=True))
     assert (r.id, r.stat, r.err, r.dlvrd, r.done_date) == ("ff01", "EXPIRED", 27, 0, t)
+
+
+def test_unicode_digits_are_not_numbers() -> None:
+    """Found by fuzzing: '²' passes str.isdigit but int() refuses it."""
+    r = parse_receipt("id:²1 sub:²00 submit date:²007291049 stat:DELIVRD err:0²")
+    assert r.sub is None and r.submit_date is None and r.err is None
+    assert r.matches("²1") and not r.matches("21")
+
+
+@pytest.mark.fuzz
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200), st.sampled_from(["", "id:1 ", "stat:", "err:", "submit date:", "text:"]))
+def test_any_text_parses_without_raising(text: str, prefix: str) -> None:
+    r = parse_receipt(prefix + text)
+    assert r.raw == prefix + text
+    assert r.error is None or isinstance(r.error, str)
+    r.to_json()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.from_regex(r"[0-9a-f]{1,20}", fullmatch=True),
+       st.sampled_from(["DELIVRD", "EXPIRED", "DELETED", "UNDELIV", "ACCEPTD", "REJECTD"]),
+       st.integers(0, 999), st.datetimes(datetime(2000, 1, 1), datetime(2099, 12, 31)))
+def test_format_then_parse_round_trip(mid: str, stat: str, err: int, when: datetime) -> None:
+    when = when.replace(microsecond=0)
+    r = parse_receipt(format_receipt(mid, stat, err, submit=when, done=when, seconds=True))
+    assert (r.id, r.stat, r.err, r.done_date, r.error) == (mid, stat, err, when, None)
