@@ -1,0 +1,315 @@
+"""The main window: the four tabs (HTTP, SMPP, DLRs, Webhooks), the composer, reference and
+simulator panels as docks, the profile switcher, and a status bar with the simulator's
+addresses and the latest message or error.
+
+Each tab lives in its own module and is built with the shared :class:`ui.context.AppContext`;
+a tab whose module is missing or fails to build is replaced by a note saying why, so the
+window always opens.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+import traceback
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.composer import ComposerPanel
+from ui.context import AppContext
+from ui.profiles import ProfileDialog, ProfileSwitcher
+from ui.reference_panel import ReferencePanel
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "Infobip Test Console"
+# (tab title, candidate modules in order of preference, class): the SMPP inspector and the
+# DLR viewer may come as packages (ui.smpp, ui.dlr) that replace the built-in modules
+TABS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("HTTP", ("ui.http_tab",), "HttpTab"),
+    ("SMPP", ("ui.smpp", "ui.smpp_tab"), "SmppTab"),
+    ("DLRs", ("ui.dlr", "ui.dlr_tab"), "DlrTab"),
+    ("Webhooks", ("ui.webhooks_tab",), "WebhooksTab"),
+)
+
+
+class PlaceholderTab(QWidget):
+    """Shown instead of a tab that could not be built; says why."""
+
+    def __init__(self, title: str, reason: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.reason = reason
+        label = QLabel(f"<h3>{title}</h3><p>This tab is not available yet.</p>"
+                       f"<pre>{reason}</pre>")
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        QVBoxLayout(self).addWidget(label)
+
+
+def build_tab(title: str, modules: tuple[str, ...], cls_name: str, ctx: AppContext) -> QWidget:
+    """The tab widget ``module.cls_name(ctx)`` from the first module that has it, or a
+    placeholder saying what went wrong."""
+    cls, problems, module = None, [], ""
+    for module in modules:
+        try:
+            cls = getattr(importlib.import_module(module), cls_name)
+            break
+        except ModuleNotFoundError as exc:
+            if exc.name != module:  # the module exists but something it imports does not
+                problems.append(f"{module}: {exc}")
+        except (ImportError, AttributeError) as exc:
+            problems.append(f"{module}.{cls_name}: {exc}")
+    if cls is None:
+        return PlaceholderTab(title, "; ".join(problems) or f"no module provides {cls_name}")
+    try:
+        return cls(ctx)
+    except Exception as exc:  # a broken tab must not keep the window from opening
+        log.error("building tab %s failed:\n%s", title, traceback.format_exc())
+        ctx.report_error(f"{title} tab failed to open: {exc}")
+        return PlaceholderTab(title, f"{module}.{cls_name} failed: {exc}")
+
+
+class MainWindow(QMainWindow):
+    """The application window."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(APP_TITLE)
+        self.setObjectName("MainWindow")
+        self.resize(1280, 820)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tabs")
+        self.tabs.setDocumentMode(True)
+        self.tab_widgets: dict[str, QWidget] = {}
+        for title, modules, cls_name in TABS:
+            widget = build_tab(title, modules, cls_name, ctx)
+            self.tab_widgets[title] = widget
+            self.tabs.addTab(widget, title)
+        self.setCentralWidget(self.tabs)
+
+        self.composer = ComposerPanel()
+        self.reference = ReferencePanel()
+        self.composer_dock = self._dock("Composer", self.composer, "composerDock")
+        self.reference_dock = self._dock("Reference", self.reference, "referenceDock")
+        self.simulator_panel: QWidget | None = None
+        self.simulator_dock: QDockWidget | None = None
+        try:
+            from ui.simulator_panel import SimulatorPanel
+
+            self.simulator_panel = SimulatorPanel(ctx)
+            self.simulator_dock = self._dock("Simulator", self.simulator_panel, "simulatorDock")
+        except ImportError:
+            pass
+        except Exception as exc:
+            ctx.report_error(f"simulator panel failed to open: {exc}")
+        docks = [d for d in (self.composer_dock, self.reference_dock, self.simulator_dock) if d]
+        for dock in docks:
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        for dock in docks[1:]:
+            self.tabifyDockWidget(docks[0], dock)
+        self.composer_dock.raise_()
+
+        self._build_toolbar()
+        self._build_menus(docks)
+        self._build_status_bar()
+        ctx.error.connect(self.show_error)
+        ctx.info.connect(self.show_info)
+        ctx.simulator_changed.connect(self.update_addresses)
+        self.update_addresses()
+        self.restore_state()
+        self._close_ok = False
+
+    # ------------------------------------------------------------------ building
+
+    def _dock(self, title: str, widget: QWidget, name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setAllowedAreas(Qt.DockWidgetArea.AllDockWidgetAreas)
+        return dock
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Connection")
+        bar.setObjectName("connectionToolbar")
+        bar.setMovable(False)
+        bar.addWidget(QLabel(" Profile: "))
+        self.profile_switcher = ProfileSwitcher(self.ctx.profiles)
+        self.profile_switcher.setMinimumWidth(200)
+        bar.addWidget(self.profile_switcher)
+        edit = QAction("Edit…", self)
+        edit.setToolTip("Edit the current profile (the embedded one is read-only)")
+        edit.triggered.connect(lambda: self.edit_profile(new=False))
+        add = QAction("New…", self)
+        add.setToolTip("Add a custom profile (another Infobip account or a test SMSC)")
+        add.triggered.connect(lambda: self.edit_profile(new=True))
+        bar.addAction(edit)
+        bar.addAction(add)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def _build_menus(self, docks: list[QDockWidget]) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        demo = QAction("Run &demo", self)
+        demo.setToolTip("A scripted story against the simulator that fills every tab")
+        demo.triggered.connect(self.run_demo)
+        file_menu.addAction(demo)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        for i in range(self.tabs.count()):
+            act = QAction(self.tabs.tabText(i), self)
+            act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            act.triggered.connect(lambda _c=False, i=i: self.tabs.setCurrentIndex(i))
+            view_menu.addAction(act)
+        view_menu.addSeparator()
+        for dock in docks:
+            view_menu.addAction(dock.toggleViewAction())
+        find = QAction("Search reference…", self)
+        find.setShortcut(QKeySequence("Ctrl+K"))
+        find.triggered.connect(self.focus_reference)
+        view_menu.addAction(find)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("About", self)
+        about.triggered.connect(lambda: QMessageBox.about(
+            self, APP_TITLE, "<b>Infobip Test Console</b><p>HTTP API client, SMPP inspector, "
+            "DLR viewer and webhook listener on an embedded platform simulator.</p>"))
+        help_menu.addAction(about)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self._error_until = 0.0
+        self.message_label = QLabel()
+        self.message_label.setObjectName("messageLabel")
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.http_label = QLabel()
+        self.smpp_label = QLabel()
+        for lab in (self.http_label, self.smpp_label):
+            lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        bar.addWidget(self.message_label, 1)
+        bar.addPermanentWidget(self.http_label)
+        bar.addPermanentWidget(self.smpp_label)
+        self._clear_timer = QTimer(self)
+        self._clear_timer.setSingleShot(True)
+        self._clear_timer.timeout.connect(lambda: self.message_label.setText(""))
+
+    # ------------------------------------------------------------------ status
+
+    def show_error(self, message: str) -> None:
+        self._error_until = time.monotonic() + 10.0
+        self.message_label.setStyleSheet("color: #d03030; font-weight: bold")
+        self.message_label.setText(f"⚠ {message}")
+        self.message_label.setToolTip(message)
+        self._clear_timer.start(30_000)
+
+    def show_info(self, message: str) -> None:
+        if time.monotonic() < self._error_until:
+            return  # a fresh error stays readable; the note is less important
+        self.message_label.setStyleSheet("")
+        self.message_label.setText(message)
+        self.message_label.setToolTip(message)
+        self._clear_timer.start(10_000)
+
+    def update_addresses(self) -> None:
+        sim = self.ctx.simulator
+        if sim is not None:
+            self.http_label.setText(f"Simulator HTTP {sim.http_url}")
+            tls = f", TLS {sim.smpp_tls_port}" if sim.smpp_tls_port else ""
+            self.smpp_label.setText(f"SMPP {sim.host}:{sim.smpp_port}{tls}")
+            accounts = sim.credentials() if hasattr(sim, "credentials") else []
+            if accounts:
+                a = accounts[0]
+                self.http_label.setToolTip(f"account {a['username']} / {a['password']}")
+                self.smpp_label.setToolTip(f"system_id {a['username']} / {a.get('smpp_password')}")
+        elif self.ctx.simulator_error:
+            self.http_label.setText("Simulator not running")
+            self.http_label.setToolTip(self.ctx.simulator_error)
+            self.smpp_label.setText("")
+        else:
+            self.http_label.setText("Simulator off")
+            self.smpp_label.setText("")
+
+    def run_demo(self) -> Any:
+        """Run demo mode (HTTP, webhooks, SMPP, DLRs) in this window; returns the task."""
+        from ui.demo import run_in_window
+
+        return self.ctx.spawn(run_in_window(self), "demo")
+
+    def edit_profile(self, new: bool = False) -> ProfileDialog | None:
+        """Open the profile editor; saving stores the profile and selects it."""
+        profiles = self.ctx.profiles
+        current = None if new or not profiles.current.editable else profiles.current
+        dialog = ProfileDialog(current, self.ctx.secrets, self)
+        dialog.setModal(True)
+
+        def save() -> None:
+            try:
+                profiles.set_current(profiles.upsert(dialog.profile()))
+            except ValueError as exc:
+                self.ctx.report_error(f"profile: {exc}")
+
+        dialog.accepted.connect(save)
+        dialog.open()
+        return dialog
+
+    def focus_reference(self) -> None:
+        self.reference_dock.show()
+        self.reference_dock.raise_()
+        self.reference.search_box.setFocus()
+        self.reference.search_box.selectAll()
+
+    # ------------------------------------------------------------------ state
+
+    def restore_state(self) -> None:
+        s = self.ctx.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray | bytes) and geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        state = s.value("window/state")
+        if isinstance(state, QByteArray | bytes) and state:
+            self.restoreState(QByteArray(state))
+        try:
+            tab = int(s.value("window/tab", 0))
+        except (TypeError, ValueError):
+            tab = 0
+        if 0 <= tab < self.tabs.count():
+            self.tabs.setCurrentIndex(tab)
+
+    def save_state(self) -> None:
+        s = self.ctx.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/tab", self.tabs.currentIndex())
+        for widget in self.tab_widgets.values():
+            save = getattr(widget, "save_state", None)
+            if callable(save):
+                try:
+                    save(s)
+                except Exception:
+                    log.exception("saving tab state failed")
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        super().closeEvent(event)
+
+    def tab(self, title: str) -> Any:
+        """The widget of the tab titled ``title`` (HTTP, SMPP, DLRs, Webhooks)."""
+        return self.tab_widgets[title]

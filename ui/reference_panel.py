@@ -1,0 +1,173 @@
+"""Reference search: an id (decimal or 0x hex), a name or words → matching rows of every table.
+
+Type ``EC_ABSENT_SUBSCRIBER``, ``0x0b``, ``DELIVRD`` or ``27``: the rows come from
+:func:`console.reference.search` (every table of the spec: HTTP statuses and errors, SMPP
+command ids and statuses, receipt errors, DLR stat words, TLVs, data_coding, TON/NPI …).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+_Index = QModelIndex | QPersistentModelIndex
+TABLE_TITLES = {
+    "http_status_group": "HTTP status group", "http_status": "HTTP status",
+    "http_error_group": "HTTP error group", "gsm_error": "HTTP GSM error",
+    "smpp_command_id": "SMPP command_id", "smpp_command_status": "SMPP command_status",
+    "smpp_gsm_error": "SMPP receipt err:", "dlr_stat": "DLR stat:", "message_state": "message_state",
+    "tlv": "SMPP TLV", "data_coding": "data_coding", "ton": "TON", "npi": "NPI",
+    "esm_class": "esm_class", "registered_delivery": "registered_delivery", "priority": "priority",
+}
+# extra fields worth a column of their own, in display order
+_DETAIL_KEYS = ("permanent", "groupName", "action", "type", "vendor", "message_state",
+                "max_length")
+
+
+def details(entry: Any) -> str:
+    """The interesting extra fields of an entry, as ``key: value`` pairs."""
+    extra = getattr(entry, "extra", {}) or {}
+    out = []
+    for k in _DETAIL_KEYS:
+        if k in extra and extra[k] not in (None, ""):
+            v = extra[k]
+            out.append(f"{k}: {'yes' if v is True else 'no' if v is False else v}")
+    return "; ".join(out)
+
+
+class ReferenceModel(QAbstractTableModel):
+    """Search results: table, id (decimal and hex), name, meaning, details."""
+
+    HEADERS = ("table", "id", "hex", "name", "meaning", "details")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._entries: list[Any] = []
+
+    def set_entries(self, entries: list[Any]) -> None:
+        self.beginResetModel()
+        self._entries = list(entries)
+        self.endResetModel()
+
+    def entry(self, row: int) -> Any:
+        return self._entries[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        e = self._entries[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return TABLE_TITLES.get(e.table, e.table)
+            if col == 1:
+                return str(e.id)
+            if col == 2:
+                return e.hex if isinstance(e.id, int) else ""
+            if col == 3:
+                return e.name
+            if col == 4:
+                return e.description
+            return details(e)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            zh = e.get("description_zh") if hasattr(e, "get") else None
+            lines = [f"{e.name} ({TABLE_TITLES.get(e.table, e.table)} {e.id})", e.description]
+            if zh and zh != e.description:
+                lines.append(zh)
+            if details(e):
+                lines.append(details(e))
+            return "\n".join(lines)
+        return None
+
+
+class ReferencePanel(QWidget):
+    """A search box over every reference table, results as they are typed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("EC_ABSENT_SUBSCRIBER, 0x0b, DELIVRD, 27, throttled…")
+        self.search_box.setClearButtonEnabled(True)
+        self.table_box = QComboBox()
+        self.table_box.addItem("All tables", None)
+        self.count_label = QLabel()
+        self.model = ReferenceModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.verticalHeader().hide()
+        self.view.setWordWrap(False)
+        self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        top = QHBoxLayout()
+        top.addWidget(self.search_box, 3)
+        top.addWidget(self.table_box, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.count_label)
+        layout.addWidget(self.view)
+        try:
+            from console.reference import TABLES
+
+            for name in TABLES:
+                self.table_box.addItem(TABLE_TITLES.get(name, name), name)
+        except Exception as exc:  # the panel still opens and says why
+            self.count_label.setText(f"reference tables unavailable: {exc}")
+        # a short delay coalesces fast typing into one search
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(120)
+        self._timer.timeout.connect(self.run_search)
+        self.search_box.textChanged.connect(lambda _t: self._timer.start())
+        self.table_box.currentIndexChanged.connect(lambda _i: self.run_search())
+
+    def set_query(self, text: str) -> None:
+        """Search for ``text`` now (also shows it in the box)."""
+        self.search_box.setText(text)
+        self._timer.stop()
+        self.run_search()
+
+    def run_search(self) -> None:
+        query = self.search_box.text().strip()
+        if not query:
+            self.model.set_entries([])
+            self.count_label.setText("")
+            return
+        try:
+            from console.reference import search
+
+            table = self.table_box.currentData()
+            entries = search(query, tables=[table] if table else None)
+        except Exception as exc:
+            self.model.set_entries([])
+            self.count_label.setText(f"search failed: {exc}")
+            return
+        self.model.set_entries(entries)
+        self.count_label.setText(f"{len(entries)} match{'es' if len(entries) != 1 else ''}")
+        if entries:
+            self.view.resizeColumnsToContents()
+            self.view.setColumnWidth(4, min(self.view.columnWidth(4), 360))
