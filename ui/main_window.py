@@ -36,12 +36,11 @@ from ui.reference_panel import ReferencePanel
 log = logging.getLogger(__name__)
 
 APP_TITLE = "Infobip Test Console"
-# (tab title, candidate modules in order of preference, class): the SMPP inspector and the
-# DLR viewer may come as packages (ui.smpp, ui.dlr) that replace the built-in modules
+# (tab title, candidate modules in order of preference, class)
 TABS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("HTTP", ("ui.http_tab",), "HttpTab"),
-    ("SMPP", ("ui.smpp", "ui.smpp_tab"), "SmppTab"),
-    ("DLRs", ("ui.dlr", "ui.dlr_tab"), "DlrTab"),
+    ("SMPP", ("ui.smpp",), "SmppTab"),
+    ("DLRs", ("ui.dlr",), "DlrTab"),
     ("Webhooks", ("ui.webhooks_tab",), "WebhooksTab"),
 )
 
