@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.redact import MASK
 from ui.context import AppContext, alive
 from ui.models import Column, LiveTableModel
 
@@ -86,6 +87,9 @@ class SimulatorPanel(QWidget):
         self.state_label = QLabel("Simulator off")
         self.state_label.setWordWrap(True)
         self.state_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.show_passwords = QCheckBox("Show passwords")
+        self.show_passwords.setToolTip("Passwords are masked by default (screenshots, demos)")
+        self.show_passwords.toggled.connect(lambda _on: self.attach())
         self.start_button = QPushButton("Start")
         self.scale_spin = QDoubleSpinBox()
         self.scale_spin.setRange(0.1, 100_000.0)
@@ -170,6 +174,7 @@ class SimulatorPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.state_label)
+        layout.addWidget(self.show_passwords)
         layout.addWidget(self.pages, 1)
 
         self.start_button.clicked.connect(self._toggle)
@@ -217,8 +222,13 @@ class SimulatorPanel(QWidget):
                                      if self.ctx.simulator_error else "Simulator off")
             return
         accounts = sim.credentials()
-        acct = "; ".join(f"{a['username']} / {a['password']} (SMPP password {a['smpp_password']})"
-                         for a in accounts)
+        shown = self.show_passwords.isChecked()
+
+        def secret(value: str) -> str:
+            return value if shown else MASK
+
+        acct = "; ".join(f"{a['username']} / {secret(a['password'])} "
+                         f"(SMPP password {secret(a['smpp_password'])})" for a in accounts)
         self.state_label.setText(f"HTTP {sim.http_url} · SMPP {sim.host}:{sim.smpp_port}"
                                  f"\nAccounts: {acct}")
         if accounts and accounts[0].get("mo_numbers") and not self.mo_to.text():

@@ -21,6 +21,9 @@ def test_scenarios_and_accounts_shown(panel, sim_ctx):
     assert panel.scenarios.data(panel.scenarios.index(row, 1)) == "0001"
     assert "err 27" in panel.scenarios.data(panel.scenarios.index(row, 2))
     assert sim_ctx.simulator.http_url in panel.state_label.text()
+    assert "Aladdin / ***" in panel.state_label.text()       # masked by default
+    assert "open sesame" not in panel.state_label.text()
+    panel.show_passwords.setChecked(True)
     assert "Aladdin / open sesame" in panel.state_label.text()
 
 
