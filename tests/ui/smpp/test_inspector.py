@@ -282,8 +282,9 @@ def test_wrong_password_is_shown_in_the_tab(sim_tab, qtbot):
     tab.connection.password_edit.setText("wrong")
     task = tab.bind()
     qtbot.waitUntil(task.done, timeout=10000)
+    # the task's done-callbacks (which set the label) run one loop turn after done() is true
+    qtbot.waitUntil(lambda: tab.status_label.text().startswith("⚠ SMPP bind"), timeout=3000)
     assert tab.session is None
-    assert tab.status_label.text().startswith("⚠ SMPP bind")
     qtbot.waitUntil(lambda: "bind_transceiver_resp" in tab.commands(), timeout=3000)
     resp = tab.model.event_at(tab.commands().index("bind_transceiver_resp"))
     assert resp.pdu.command_status != 0
