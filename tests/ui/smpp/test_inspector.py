@@ -213,10 +213,9 @@ def test_open_a_pcap_written_by_the_core(tab, qtbot, tmp_path, aio_loop):
     path = tmp_path / "capture.pcap"
     write_events(path, events)
     task = tab.open_pcap(path)
-    qtbot.waitUntil(task.done, timeout=5000)
+    expected = ["bind_transceiver", "bind_transceiver_resp", "submit_sm", "submit_sm_resp"]
+    qtbot.waitUntil(lambda: tab.commands() == expected, timeout=5000)
     assert task.exception() is None
-    assert tab.commands() == ["bind_transceiver", "bind_transceiver_resp", "submit_sm",
-                              "submit_sm_resp"]
     tab.select_row(2)
     tab.tree.setCurrentIndex(tab.tree.find("imsi"))
     assert tab.hex.highlighted_bytes() == b"\x14\x03\x00\x03abc"
@@ -224,8 +223,7 @@ def test_open_a_pcap_written_by_the_core(tab, qtbot, tmp_path, aio_loop):
     bad = tmp_path / "bad.pcap"
     bad.write_bytes(b"not a pcap at all")
     task = tab.open_pcap(bad)
-    qtbot.waitUntil(task.done, timeout=5000)
-    assert tab.status_label.text().startswith("⚠ open bad.pcap")
+    qtbot.waitUntil(lambda: tab.status_label.text().startswith("⚠ open bad.pcap"), timeout=5000)
 
 
 @pytest.fixture
