@@ -62,12 +62,16 @@ def parse_body(body: bytes, content_type: str | None = None) -> tuple[Any, str |
         except json.JSONDecodeError as exc:
             hint = " (a trailing comma?)" if _trailing_comma(exc.doc, exc.pos) else ""
             return None, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}{hint}"
+        except RecursionError:
+            return None, "invalid JSON: nested too deeply"
     if kind == "xml":
         try:
             _, value = xml_to_value(body)
             return value, None
         except ValueError as exc:
             return None, str(exc)
+        except RecursionError:
+            return None, "invalid XML: nested too deeply"
     if kind == "form":
         try:
             return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True)), None

@@ -295,6 +295,8 @@ def _advanced_message(m: dict[str, Any], p: str, err: _Errors, now: datetime,
     validity = _int(m.get("validityPeriod"), f"{p}.validityPeriod", err)
     if validity is not None and validity < 1:
         err.add(f"{p}.validityPeriod", "must be at least 1 minute")
+    elif validity is not None:
+        validity = min(validity, 48 * 60)  # the spec: longer than 48 h is set to 48 h
     send_at = parse_date(m.get("sendAt"), f"{p}.sendAt", err)
     if send_at is not None and send_at - now > MAX_SCHEDULE:
         err.add(f"{p}.sendAt", "can not be more than 180 days in the future")

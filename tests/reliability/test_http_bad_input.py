@@ -310,9 +310,6 @@ async def test_auth_probing_is_refused(client, sim):
     await assert_intact(client, sim, ids, 3)
 
 
-@pytest.mark.xfail(strict=True, reason="console/platform/core.py Platform.submit: float(validity) "
-                   "raises OverflowError for validityPeriod 10**400 (validation.advanced lets any "
-                   "int through), so the simulator answers 500 GENERAL_ERROR instead of 400")
 async def test_validity_period_beyond_float_range(client, sim):
     ids = await seed_messages(client)
     r = await client.post("/sms/1/text/advanced", json={"messages": [{
