@@ -62,6 +62,27 @@ class SubmitRequest:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+_STATUS: dict[int, dict[str, Any]] = {}
+_ERROR: dict[int, dict[str, Any]] = {}
+
+
+def _status(ident: int) -> dict[str, Any]:
+    """codes.status, built once per id: messages share these dicts and never mutate them
+    (reports copy them), so a status change costs a lookup, not a table walk."""
+    obj = _STATUS.get(ident)
+    if obj is None:
+        obj = _STATUS[ident] = codes.status(ident)
+    return obj
+
+
+def _error(ident: int) -> dict[str, Any]:
+    """codes.error, built once per id (see _status)."""
+    obj = _ERROR.get(ident)
+    if obj is None:
+        obj = _ERROR[ident] = codes.error(ident)
+    return obj
+
+
 MoCallback = Callable[[MoMessage], Any]
 MessageCallback = Callable[[Message], Any]
 
@@ -166,11 +187,11 @@ class Platform:
         start = max(now, req.send_at) if req.send_at else now
         msg.expires_at = start + timedelta(minutes=validity)
         if req.send_at and req.send_at > now:
-            msg.status, msg.error = codes.status(STATUS_PENDING_ACCEPTED), codes.error(0)
+            msg.status, msg.error = _status(STATUS_PENDING_ACCEPTED), _error(0)
             self.store.add(msg)
-            self.clock.call_at(req.send_at, self._dispatch, msg, scenario)
+            msg.timer = self.clock.call_at(req.send_at, self._dispatch, msg, scenario)
         else:
-            msg.status, msg.error = codes.status(STATUS_ENROUTE), codes.error(0)
+            msg.status, msg.error = _status(STATUS_ENROUTE), _error(0)
             msg.sent_at = now
             self.store.add(msg)
             self._dispatch(msg, scenario)
@@ -191,7 +212,7 @@ class Platform:
 
     def _refuse(self, msg: Message, reject: Reject, scenario: Scenario) -> Message:
         now = self.clock.now()
-        msg.status, msg.error = codes.status(reject.status), codes.error(reject.error)
+        msg.status, msg.error = _status(reject.status), _error(reject.error)
         msg.smpp_status, msg.final, msg.sent_at, msg.done_at = reject.smpp_status, True, now, now
         msg.price = 0.0
         self.store.add(msg)
@@ -209,35 +230,48 @@ class Platform:
                 log.exception("message subscriber failed")
 
     def _dispatch(self, msg: Message, scenario: Scenario) -> None:
+        msg.timer = None
+        if msg.final:
+            return
         if msg.sent_at is None:
             msg.sent_at = self.clock.now()
         if msg.status.get("id") != STATUS_ENROUTE:
-            msg.status = codes.status(STATUS_ENROUTE)
+            msg.status = _status(STATUS_ENROUTE)
         self._schedule_step(msg, scenario.steps, 0)
 
     def _schedule_step(self, msg: Message, steps: tuple[Step, ...], index: int) -> None:
-        # One timer per message at a time: the next step, or the expiry when that comes first
-        # (or when the scenario has no final step).
-        expires = msg.expires_at.timestamp() if msg.expires_at is not None else None
         if index < len(steps):
-            due = self.clock.timestamp() + steps[index].after
-            if expires is None or due < expires:
-                self.clock.call_at(due, self._step, msg, steps, index)
-                return
-        if expires is not None:
-            self.clock.call_at(expires, self._expire, msg)
+            msg.next_step = (self.clock.timestamp() + steps[index].after, steps, index)
+        else:
+            msg.next_step = None
+        self._arm(msg)
+
+    def _arm(self, msg: Message) -> None:
+        # One timer per message (on the clock's heap): its next step, or its expiry when that
+        # comes first or the scenario has no final step. Moving the expiry re-arms it.
+        if msg.timer is not None:
+            msg.timer.cancel()
+            msg.timer = None
+        expires = msg.expires_at.timestamp() if msg.expires_at is not None else None
+        nxt = msg.next_step
+        if nxt is not None and (expires is None or nxt[0] < expires):
+            msg.timer = self.clock.call_at(nxt[0], self._step, msg, nxt[1], nxt[2])
+        elif expires is not None:
+            msg.timer = self.clock.call_at(expires, self._expire, msg)
 
     def _step(self, msg: Message, steps: tuple[Step, ...], index: int) -> None:
+        msg.timer = None
         if msg.final:
             return
         step = steps[index]
         now = self.clock.now()
-        if msg.expires_at is not None and now >= msg.expires_at:  # validity shortened meanwhile
+        if msg.expires_at is not None and now >= msg.expires_at:
             self._expire(msg)
             return
-        msg.status, msg.error = codes.status(step.status), codes.error(step.error)
+        msg.status, msg.error = _status(step.status), _error(step.error)
         stat = self.scenarios.stat_for(step.status, step.stat)
         if step.final:
+            msg.next_step = None
             self._finish(msg, stat, step.error)
             return
         msg.done_at = now
@@ -246,37 +280,85 @@ class Platform:
 
     def _finish(self, msg: Message, stat: str, err: int) -> None:
         msg.final, msg.done_at = True, self.clock.now()
+        if msg.timer is not None:
+            msg.timer.cancel()
+            msg.timer = None
+        msg.next_step = None
         self.pipeline.emit(msg, intermediate=False, stat=stat, err=err)
 
     def _expire(self, msg: Message) -> None:
+        msg.timer = None
         if msg.final:
             return
         if msg.expires_at is not None and self.clock.now() < msg.expires_at:
-            # the validity was extended (SMPP replace_sm): wait for the new end
-            self.clock.call_at(msg.expires_at, self._expire, msg)
+            self._arm(msg)  # the validity was extended meanwhile
             return
         exp = self.scenarios.expire
-        msg.status, msg.error = codes.status(exp.status), codes.error(exp.error)
+        msg.status, msg.error = _status(exp.status), _error(exp.error)
         self._finish(msg, self.scenarios.stat_for(exp.status, exp.stat), exp.error)
 
-    def set_expiry(self, message_id: str, when: datetime) -> bool:
-        """Move a pending message's validity end (SMPP replace_sm); False if not pending."""
+    def _pending(self, message_id: str, account: Account | str | None) -> Message | None:
         msg = self.store.get(message_id)
         if msg is None or msg.final:
+            return None
+        if account is not None:
+            name = account if isinstance(account, str) else account.username
+            if msg.account != name:
+                return None
+        return msg
+
+    def set_expiry(self, message_id: str, when: datetime) -> bool:
+        """Move a pending message's validity end; False if not pending."""
+        msg = self._pending(message_id, None)
+        if msg is None:
             return False
-        msg.expires_at = when
-        self.clock.call_at(when, self._expire, msg)
+        self._move_expiry(msg, when)
         return True
 
-    def cancel(self, message_id: str, *, status: int = 9, error: int = 4100,
-               stat: str = "DELETED") -> bool:
-        """Stop a pending message (SMPP cancel_sm) with a final report: UNDELIVERABLE_NOT_DELIVERED,
-        EC_MESSAGE_CANCELED, receipt stat DELETED; False if it is not pending."""
-        msg = self.store.get(message_id)
-        if msg is None or msg.final:
+    def _move_expiry(self, msg: Message, when: datetime) -> None:
+        msg.expires_at = when
+        start = msg.sent_at or msg.send_at or msg.submitted_at
+        if start is not None:
+            msg.validity_minutes = max(0, int((when - start).total_seconds() // 60))
+        if msg.sent_at is not None:  # dispatched: its step/expiry timer moves
+            self._arm(msg)
+
+    def cancel(self, message_id: str, account: Account | str | None = None, *,
+               status: int = 9, error: int = 4100, stat: str = "DELETED") -> bool:
+        """Stop a pending message of ``account`` (SMPP cancel_sm) with a final report:
+        UNDELIVERABLE_NOT_DELIVERED, EC_MESSAGE_CANCELED, receipt stat DELETED.
+
+        ``message_id`` may be any part id of a multipart SMPP message. False when there is
+        no such pending message (unknown, final, or another account's)."""
+        msg = self._pending(message_id, account)
+        if msg is None:
             return False
-        msg.status, msg.error = codes.status(status), codes.error(error)
+        msg.status, msg.error = _status(status), _error(error)
+        msg.extra["smpp_stat"] = stat
         self._finish(msg, stat, error)
+        return True
+
+    def replace(self, message_id: str, account: Account | str | None = None, *,
+                text: str | None = None, registered_delivery: int | None = None,
+                expires_at: datetime | None = None, send_at: datetime | None = None) -> bool:
+        """Change a pending message of ``account`` (SMPP replace_sm): its text, receipt
+        request, validity end (the expiry timer moves with it) or, while it waits for its
+        scheduled time, that time. False when there is no such pending message."""
+        msg = self._pending(message_id, account)
+        if msg is None:
+            return False
+        if text is not None:
+            msg.text = text
+        if registered_delivery is not None:
+            msg.registered_delivery = registered_delivery
+        if send_at is not None and msg.sent_at is None and msg.timer is not None:
+            timer = msg.timer
+            timer.cancel()
+            msg.send_at = send_at
+            msg.timer = self.clock.call_at(max(send_at, self.clock.now()), timer.callback,
+                                           *timer.args)
+        if expires_at is not None:
+            self._move_expiry(msg, expires_at)
         return True
 
     # -- MO -----------------------------------------------------------------------------
@@ -315,7 +397,7 @@ class Platform:
         scenario = self.scenarios.decide(digits)
         look = scenario.lookup
         if net is None:
-            return {"to": to, "status": codes.status(6), "error": codes.error(0),
+            return {"to": to, "status": _status(6), "error": _error(0),
                     "ported": False, "roaming": False,
                     "details": {"price": 0.0, "currency": self.numbering.currency}}
         serving = net
@@ -336,8 +418,8 @@ class Platform:
         result["roaming"] = roaming_net is not None
         if roaming_net is not None:
             result["roamingNetwork"] = _network_obj(roaming_net)
-        result["status"] = codes.status(int(look.get("status", 5)))
-        result["error"] = codes.error(int(look.get("error", 0)))
+        result["status"] = _status(int(look.get("status", 5)))
+        result["error"] = _error(int(look.get("error", 0)))
         visited = roaming_net or serving
         result["details"] = {
             "imsi": imsi, "mcc": serving.mcc, "mnc": serving.mnc, "mccMnc": serving.mcc_mnc,

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from console.platform.clock import SimClock
-from console.platform.store import Message, MessageStore, NotifyAttempt
+from console.platform.store import Message, MessageStore, NotifyAttempt, infobip_time
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +28,31 @@ def retry_delay(retry: int) -> timedelta:
     return timedelta(minutes=1 + retry * retry)
 
 
-@dataclass(frozen=True)
 class ReportEvent:
-    """One status change of one message, with the report as it was at that moment."""
+    """One status change of one message, with the report as it was at that moment.
 
-    seq: int
-    time: datetime
-    message: Message
-    result: dict[str, Any]  # the spec's report result object (snapshot)
-    intermediate: bool
-    stat: str  # SMPP receipt stat word (DELIVRD, UNDELIV, …)
-    err: int  # GSM error id for the receipt's err: field
+    ``result`` (the spec's report result object) is built from the values captured at the
+    change, on first access: with no HTTP consumer (an SMPP-only run) it is never built.
+    """
+
+    __slots__ = ("seq", "time", "message", "intermediate", "stat", "err", "_status", "_error",
+                 "_done_at", "_sent_at", "_price", "_result")
+
+    def __init__(self, seq: int, time: datetime, message: Message,
+                 result: dict[str, Any] | None, intermediate: bool, stat: str, err: int) -> None:
+        self.seq, self.time, self.message = seq, time, message
+        self.intermediate, self.stat, self.err = intermediate, stat, err
+        self._status, self._error = message.status, message.error
+        self._done_at, self._sent_at, self._price = message.done_at, message.sent_at, message.price
+        self._result = result
+
+    @property
+    def result(self) -> dict[str, Any]:
+        """The spec's report result object (snapshot of this change)."""
+        if self._result is None:
+            self._result = self.message.report_at(self._status, self._error, self._done_at,
+                                                   self._sent_at, self._price)
+        return self._result
 
     @property
     def message_id(self) -> str:
@@ -52,10 +66,20 @@ class ReportEvent:
     def account(self) -> str:
         return self.message.account
 
+    def history_entry(self) -> dict[str, Any]:
+        """This change as a ``Message.history`` item."""
+        return {"time": infobip_time(self._done_at or self._sent_at or self.message.submitted_at),
+                "intermediate": self.intermediate, "status": self._status.get("name"),
+                "error": self._error.get("name")}
+
     def to_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "intermediate": self.intermediate, "stat": self.stat,
                 "err": self.err, "door": self.door, "account": self.account,
                 "channel": self.message.channel, "result": self.result}
+
+    def __repr__(self) -> str:
+        return (f"ReportEvent(seq={self.seq}, message_id={self.message_id!r}, stat={self.stat!r}, "
+                f"intermediate={self.intermediate})")
 
 
 class Pusher(Protocol):
@@ -105,19 +129,19 @@ class DlrPipeline:
 
     def emit(self, msg: Message, *, intermediate: bool, stat: str, err: int) -> ReportEvent:
         """Record a status change and deliver it everywhere it goes."""
-        result = msg.report()
-        event = ReportEvent(next(self._seq), self.clock.now(), msg, result, intermediate, stat, err)
+        event = ReportEvent(next(self._seq), self.clock.now(), msg, None, intermediate, stat, err)
         self.events.append(event)
-        msg.history.append({"time": result["doneAt"], "intermediate": intermediate,
-                            "status": msg.status.get("name"), "error": msg.error.get("name")})
-        if not intermediate and msg.door == "http" and not msg.explicit_notify:
-            # Reports pushed to a notifyUrl given in the request are not pullable (the spec:
-            # when the push fails for good, only the logs have it).
-            self.store.queue_report(msg.account, result)
-        # intermediate reports only when asked for, and (the spec) for non-permanent errors
-        wanted = not intermediate or (msg.intermediate_report and not msg.error.get("permanent"))
-        if msg.notify_url and msg.door == "http" and wanted:
-            self._start_push(_Delivery(msg, {"results": [result]}, intermediate))
+        msg.history.append(event)  # shown as a dict by Message.to_dict()
+        if msg.door == "http":
+            if not intermediate and not msg.explicit_notify:
+                # Reports pushed to a notifyUrl given in the request are not pullable (the
+                # spec: when the push fails for good, only the logs have it).
+                self.store.queue_report(msg.account, event.result)
+            # intermediate reports only when asked for, and (the spec) for non-permanent errors
+            wanted = not intermediate or (msg.intermediate_report
+                                          and not msg.error.get("permanent"))
+            if msg.notify_url and wanted:
+                self._start_push(_Delivery(msg, {"results": [event.result]}, intermediate))
         for cb in list(self._subscribers):
             try:
                 cb(event)

@@ -5,6 +5,7 @@ The table is data (``resources/simulator/scenarios.json``); see docs/simulator.m
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,16 @@ from typing import Any
 
 from console.paths import RESOURCES
 from console.platform import codes
+
+
+@functools.cache
+def _final(status_id: int) -> bool:
+    return codes.status(status_id)["groupName"] not in ("PENDING", "ACCEPTED")
+
+
+@functools.cache
+def _group(status_id: int) -> Any:
+    return codes.status(status_id)["groupId"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +36,7 @@ class Step:
 
     @property
     def final(self) -> bool:
-        return codes.status(self.status)["groupName"] not in ("PENDING", "ACCEPTED")
+        return _final(self.status)
 
 
 @dataclass(frozen=True)
@@ -113,7 +124,7 @@ class ScenarioTable:
         """The SMPP receipt ``stat:`` word for an HTTP status id."""
         if stat:
             return stat
-        return self.stat_by_group.get(codes.status(status_id)["groupId"], "UNKNOWN")
+        return self.stat_by_group.get(_group(status_id), "UNKNOWN")
 
     def markdown(self) -> str:
         """The table as Markdown (docs/simulator.md is generated from this)."""

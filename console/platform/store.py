@@ -98,7 +98,13 @@ class Message:
     smpp_status: int = 0  # non-zero: refused at submission (SMPP command_status)
     extra: dict[str, Any] = field(default_factory=dict)  # door-specific details
     notify_attempts: list[NotifyAttempt] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)
+    # status changes so far: ReportEvent objects (or dicts), shown as dicts by to_dict()
+    history: list[Any] = field(default_factory=list)
+    # SMPP: the submit_sm_resp id of every part of a multipart message (the first is message_id)
+    part_ids: list[str] | None = None
+    # the platform's one pending timer for this message (next step, expiry or scheduled send)
+    timer: Any = field(default=None, repr=False, compare=False)
+    next_step: Any = field(default=None, repr=False, compare=False)  # (due, steps, index)
 
     @property
     def mcc_mnc(self) -> str | None:
@@ -113,19 +119,26 @@ class Message:
 
     def report(self) -> dict[str, Any]:
         """The spec's delivery report result object (pull and push)."""
+        return self.report_at(self.status, self.error, self.done_at, self.sent_at, self.price)
+
+    def report_at(self, status: dict[str, Any], error: dict[str, Any], done_at: datetime | None,
+                  sent_at: datetime | None, price: float) -> dict[str, Any]:
+        """The report result object as it was when the message had these values (a
+        ReportEvent builds its result from the values it captured, only when asked)."""
         out: dict[str, Any] = {}
         if self.bulk_id:
             out["bulkId"] = self.bulk_id
+        sent = sent_at or self.submitted_at
         out.update({
-            "messageId": self.message_id, "to": self.to,
-            "sentAt": infobip_time(self.sent_at or self.submitted_at),
-            "doneAt": infobip_time(self.done_at or self.sent_at or self.submitted_at),
-            "smsCount": self.sms_count, "mccMnc": self.mcc_mnc, "price": self.price_obj(),
+            "messageId": self.message_id, "to": self.to, "sentAt": infobip_time(sent),
+            "doneAt": infobip_time(done_at or sent),
+            "smsCount": self.sms_count, "mccMnc": self.mcc_mnc,
+            "price": {"pricePerMessage": price, "currency": self.currency},
         })
         if self.callback_data is not None:
             out["callbackData"] = self.callback_data
-        out["status"] = dict(self.status)
-        out["error"] = dict(self.error)
+        out["status"] = dict(status)
+        out["error"] = dict(error)
         if out["mccMnc"] is None:
             del out["mccMnc"]
         return out
@@ -159,8 +172,10 @@ class Message:
             "sendAt": infobip_time(self.send_at), "final": self.final, "smppStatus": self.smpp_status,
             "network": self.network, "country": self.country,
             "notifyAttempts": [a.to_dict() for a in self.notify_attempts],
-            "history": list(self.history),
+            "history": [h if isinstance(h, dict) else h.history_entry() for h in self.history],
         })
+        if self.part_ids:
+            d["smppPartIds"] = list(self.part_ids)
         return d
 
 
@@ -230,7 +245,12 @@ class MessageStore:
         self._order.append(msg)
 
     def get(self, message_id: str) -> Message | None:
+        """The message with this id (or with this SMPP part id)."""
         return self._by_id.get(message_id)
+
+    def alias(self, part_id: str, msg: Message) -> None:
+        """Make ``get(part_id)`` find ``msg`` (the other parts' ids of a multipart SMPP message)."""
+        self._by_id[part_id] = msg
 
     def __contains__(self, message_id: object) -> bool:
         return message_id in self._by_id
@@ -242,6 +262,9 @@ class MessageStore:
         if dropped:
             self._order = keep
             self._by_id = {m.message_id: m for m in keep}
+            for m in keep:
+                for pid in m.part_ids or ():
+                    self._by_id[pid] = m
         return dropped
 
     # -- pull queues (each item returned once) ------------------------------------

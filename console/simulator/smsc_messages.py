@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from console.platform import SubmitRequest
-from console.platform import codes as platform_codes
+from console.platform.core import MAX_VALIDITY_MINUTES
 from console.platform.numbering import normalize
 from console.simulator import hlr
 from console.simulator.smsc_receipts import MESSAGE_STATE, Delivery
@@ -146,17 +146,19 @@ class MessageService:
             early = self._precheck(source, dest)
             if early:
                 raise SubmitRefused(early, "refused before the long message was complete")
-            asm, parts = self.reassembler.add((acct.username, source, dest), part,
-                                                              fields)
+            asm, parts = self.reassembler.add((acct.username, source, dest), part, fields,
+                                              self.platform.new_id)
+            part_id = asm.ids[part.seq]
             if parts is None:
-                return asm.message_id  # every part answers with the message's id
-            message_id: str | None = asm.message_id
+                return part_id  # Infobip: every submit_sm gets its own id (and receipt)
             fields = asm.first  # addresses and flags of the first part count
             send_at, validity = time_fields(fields, now)
-        else:
-            parts, message_id = [part], None
-        return self._to_platform(session, pdu, fields, parts, send_at, validity, message_id,
-                                 bulk_id)
+            ids = asm.part_ids()
+            if self._to_platform(session, pdu, fields, parts, send_at, validity, ids,
+                                 bulk_id) is None:
+                return None
+            return part_id
+        return self._to_platform(session, pdu, fields, [part], send_at, validity, None, bulk_id)
 
     def _precheck(self, source: str, dest: str) -> int:
         scenario = self.platform.scenarios.decide(normalize(dest), source)
@@ -168,7 +170,7 @@ class MessageService:
 
     def _to_platform(self, session: SmscSession, pdu: Any, fields: dict[str, Any],
                      parts: list[Part], send_at: datetime | None, validity: float | None,
-                     message_id: str | None, bulk_id: str | None) -> str | None:
+                     part_ids: list[str] | None, bulk_id: str | None) -> str | None:
         acct = session.account
         assert acct is not None
         dcs = int(fields.get("data_coding", 0))
@@ -176,7 +178,8 @@ class MessageService:
         store_dcs = flash_data_coding(dcs) if session.flash else dcs
         req = SubmitRequest(
             to=str(fields.get("destination_addr", "")), text=text,
-            from_=str(fields.get("source_addr", "")), door="smpp", message_id=message_id,
+            from_=str(fields.get("source_addr", "")), door="smpp",
+            message_id=part_ids[0] if part_ids else None,
             bulk_id=bulk_id, channel=session.id,
             registered_delivery=int(fields.get("registered_delivery", 0)), flash=session.flash,
             validity_minutes=validity, send_at=send_at, encoding=encoding, data_coding=store_dcs,
@@ -187,6 +190,12 @@ class MessageService:
                             "data_coding": dcs, "command": pdu.command}},
         )
         msg = self.platform.submit(acct, req)
+        if part_ids and len(part_ids) > 1:
+            # one platform message (one logs entry, smsCount = parts) found by any part's id;
+            # the receipt router sends one receipt per part id
+            msg.part_ids = part_ids
+            for pid in part_ids[1:]:
+                self.platform.store.alias(pid, msg)
         if msg.smpp_status:
             session.respond(pdu, msg.smpp_status)
             return None
@@ -258,18 +267,11 @@ class MessageService:
 
     def _cancel(self, session: SmscSession, pdu: Any) -> None:
         mid = str(pdu.fields.get("message_id", ""))
-        msg = self._own(session, mid)
-        if msg is None or msg.final:
-            session.respond(pdu, ESME_RCANCELFAIL)
-            return
-        # the platform has no cancel yet: finish the message as DELETED (its pending steps and
-        # expiry check ``final`` and stop) and report it through the one pipeline
-        msg.status = platform_codes.status(STATUS_CANCELLED)
-        msg.error = platform_codes.error(ERROR_CANCELLED)
-        msg.final, msg.done_at = True, self.platform.clock.now()
-        msg.extra["smpp_stat"] = "DELETED"
-        session.respond(pdu, 0)
-        self.platform.pipeline.emit(msg, intermediate=False, stat="DELETED", err=ERROR_CANCELLED)
+        # the platform ends it as DELETED and reports it through the one pipeline (a DELETED
+        # receipt when one was asked for)
+        ok = self.platform.cancel(mid, session.account, status=STATUS_CANCELLED,
+                                  error=ERROR_CANCELLED, stat="DELETED")
+        session.respond(pdu, 0 if ok else ESME_RCANCELFAIL)
 
     def _replace(self, session: SmscSession, pdu: Any) -> None:
         f = pdu.fields
@@ -278,17 +280,23 @@ class MessageService:
         if msg is None or msg.final:
             session.respond(pdu, ESME_RREPLACEFAIL)
             return
+        now = self.platform.clock.now()
+        send_at, validity = time_fields({"schedule_delivery_time": f.get("schedule_delivery_time"),
+                                         "validity_period": f.get("validity_period", "")}, now)
         sm = bytes(f.get("short_message") or b"")
+        text = None
         if sm:
-            msg.text, _ = decode_parts([Part(sm, b"")], msg.extra.get("smpp", {}).get(
+            text, _ = decode_parts([Part(sm, b"")], msg.extra.get("smpp", {}).get(
                 "data_coding", msg.data_coding))
-        msg.registered_delivery = int(f.get("registered_delivery", msg.registered_delivery))
-        _, validity = time_fields({"validity_period": f.get("validity_period", "")},
-                                  self.platform.clock.now())
+        rd = f.get("registered_delivery")
+        expires = None
         if validity is not None:
-            msg.expires_at = self.platform.clock.now() + timedelta(minutes=validity)
-            msg.validity_minutes = int(validity)
-        session.respond(pdu, 0)
+            start = max(now, send_at) if send_at else now
+            expires = start + timedelta(minutes=min(validity, MAX_VALIDITY_MINUTES))
+        ok = self.platform.replace(mid, session.account, text=text,
+                                   registered_delivery=None if rd is None else int(rd),
+                                   expires_at=expires, send_at=send_at)
+        session.respond(pdu, 0 if ok else ESME_RREPLACEFAIL)
 
 
 class _Quiet:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from console.platform import MoMessage, ReportEvent
 from console.simulator.smsc_wire import RawTlv as Tlv
-from console.simulator.smsc_wire import encode_deliver_sm, format_receipt
+from console.simulator.smsc_wire import encode_deliver_sm
 
 if TYPE_CHECKING:
     from console.simulator.smsc import SmscServer
@@ -46,6 +48,8 @@ class Delivery:
     message_id: str | None = None  # the receipted message, for receipts
     attempts: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
+    raw: bytes | None = field(default=None, repr=False)  # encoded once (sequence number 0);
+    # each attempt patches its own sequence number in
 
 
 @dataclass
@@ -83,17 +87,41 @@ class ReceiptRouter:
                 return
         elif wanted == 0 or (wanted == 2 and event.stat == "DELIVRD"):
             return
-        text = format_receipt(msg.message_id, event.stat, event.err, submit=msg.submitted_at,
-                              done=event.time, dlvrd=1 if event.stat == "DELIVRD" else 0)
-        fields = {"source_addr_ton": 1, "source_addr_npi": 1, "source_addr": msg.to,
-                  "dest_addr_ton": _ton(msg.from_), "dest_addr_npi": 1 if msg.from_.isdigit() else 0,
-                  "destination_addr": msg.from_,
-                  "esm_class": ESM_INTERMEDIATE if event.intermediate else ESM_RECEIPT,
-                  "data_coding": 0, "short_message": text.encode("ascii", "replace")}
-        tlvs = [Tlv(TLV_RECEIPTED_MESSAGE_ID, msg.message_id.encode() + b"\x00"),
-                Tlv(TLV_MESSAGE_STATE, bytes([MESSAGE_STATE.get(event.stat, 7)])),
-                Tlv(TLV_NETWORK_ERROR_CODE, bytes([GSM_NETWORK]) + (event.err & 0xFFFF).to_bytes(2, "big"))]
-        self.enqueue(Delivery(msg.account, "sms", fields, tlvs, msg.message_id))
+        stat, err = event.stat, event.err
+        head = _SUFFIX.get((stat, err))
+        if head is None:
+            head = _SUFFIX[(stat, err)] = (
+                f" stat:{stat} err:{err:03d}".encode("ascii", "replace"),
+                bytes([MESSAGE_STATE.get(stat, 7)]),
+                bytes([GSM_NETWORK]) + (err & 0xFFFF).to_bytes(2, "big"))
+        suffix, state, net_err = head
+        dates = (f" submit date:{_minute(msg.submitted_at)} "
+                 f"done date:{_minute(event.time)}").encode()
+        dlvrd = b" dlvrd:001" if stat == "DELIVRD" else b" dlvrd:000"
+        dest_ton = _ton(msg.from_)
+        esm = ESM_INTERMEDIATE if event.intermediate else ESM_RECEIPT
+        # the deliver_sm body up to short_message is the same for every part: built once,
+        # as encode_deliver_sm would (a test compares the bytes)
+        head = b"".join((b"\x00\x01\x01", msg.to.encode("latin-1"), b"\x00",
+                         bytes((dest_ton, 1 if dest_ton == 1 else 0)),
+                         msg.from_.encode("latin-1"), bytes((0, esm)), b"\x00" * 8))
+        tail = b"".join((_TLV_HEAD.pack(TLV_MESSAGE_STATE, 1), state,
+                         _TLV_HEAD.pack(TLV_NETWORK_ERROR_CODE, 3), net_err))
+        # Infobip: a multipart message has an id per part, and a receipt per part
+        for mid in msg.part_ids or (msg.message_id,):
+            mid_b = mid.encode()
+            text = b"id:" + mid_b + b" sub:001" + dlvrd + dates + suffix
+            fields = {"source_addr_ton": 1, "source_addr_npi": 1, "source_addr": msg.to,
+                      "dest_addr_ton": dest_ton, "dest_addr_npi": 1 if dest_ton == 1 else 0,
+                      "destination_addr": msg.from_, "esm_class": esm, "data_coding": 0,
+                      "short_message": text}
+            tlvs = [Tlv(TLV_RECEIPTED_MESSAGE_ID, mid_b + b"\x00"),
+                    Tlv(TLV_MESSAGE_STATE, state), Tlv(TLV_NETWORK_ERROR_CODE, net_err)]
+            body = b"".join((head, bytes((len(text),)), text,
+                             _TLV_HEAD.pack(TLV_RECEIPTED_MESSAGE_ID, len(mid_b) + 1), mid_b,
+                             b"\x00", tail))
+            raw = _HEADER.pack(16 + len(body), DELIVER_SM, 0, 0) + body
+            self.enqueue(Delivery(msg.account, "sms", fields, tlvs, mid, raw=raw))
 
     def on_mo(self, mo: MoMessage) -> None:
         """Inbound message → deliver_sm (esm_class 0) to the account's receivers."""
@@ -117,6 +145,13 @@ class ReceiptRouter:
 
     def enqueue(self, delivery: Delivery) -> None:
         key = (delivery.account, delivery.kind)
+        if not self.queues.get(key) and not self.server.faults.receipts_stopped:
+            sessions = self.receivers(key)
+            if sessions:  # nothing waits before it: straight to the next receiver
+                i = self._rr.get(key, 0)
+                self._rr[key] = i + 1
+                self._send(sessions[i % len(sessions)], delivery)
+                return
         self.queues.setdefault(key, deque()).append(delivery)
         self.pump(key)
 
@@ -163,7 +198,10 @@ class ReceiptRouter:
         self._inflight[(session.id, seq)] = _InFlight(d, session, time.monotonic())
         session.receipts_sent += 1
         self.sent += 1
-        session.write_encoded(encode_deliver_sm(seq, d.fields, d.tlvs))
+        raw = d.raw
+        if raw is None:
+            raw = d.raw = encode_deliver_sm(0, d.fields, d.tlvs)
+        session.write_encoded(raw[:12] + _SEQ.pack(seq) + raw[16:])
         self._arm_sweeper()
 
     def acked(self, session: SmscSession, sequence_number: int, status: int) -> float | None:
@@ -233,6 +271,28 @@ class ReceiptRouter:
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+
+
+_SEQ = struct.Struct(">I")
+_HEADER = struct.Struct(">IIII")
+_TLV_HEAD = struct.Struct(">HH")
+DELIVER_SM = 0x00000005
+_SUFFIX: dict[tuple[str, int], tuple[bytes, bytes, bytes]] = {}
+_MINUTES: dict[tuple[int, int, int, int, int], str] = {}
+
+
+def _minute(t: datetime | None) -> str:
+    """``YYMMDDhhmm`` as format_receipt writes it (a test checks they agree), cached: many
+    receipts share the minute and strftime is the costly part of a receipt."""
+    if t is None:
+        t = datetime.now()
+    key = (t.year, t.month, t.day, t.hour, t.minute)
+    out = _MINUTES.get(key)
+    if out is None:
+        if len(_MINUTES) > 4096:
+            _MINUTES.clear()
+        out = _MINUTES[key] = t.strftime("%y%m%d%H%M")
+    return out
 
 
 def _ton(addr: str) -> int:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from console.errors import DecodeError, FramingError
 from console.platform import Account
-from console.simulator.smsc_wire import Framer, Pdu, Tlv, decode_pdu
+from console.simulator.smsc_wire import SUBMIT_SM, Framer, Pdu, Tlv, decode_pdu, read_submit_sm
 from console.smpp.events import DECODE_LAZILY, PduEvent
 
 if TYPE_CHECKING:
@@ -200,16 +200,22 @@ class SmscSession(asyncio.Protocol):
             latency = self.server.router.acked(self, seq, status)
             self._emit("in", raw, DECODE_LAZILY, None, latency)
         else:
-            try:
-                pdu = decode_pdu(raw)
-            except DecodeError as exc:
-                self._emit("in", raw, None, str(exc))
-                self._nack(seq, ESME_RINVCMDLEN)
-                return
-            self._emit("in", raw, pdu, None)
-            if any(w.startswith(_TRUNCATED) or _NO_NUL in w for w in getattr(pdu, "warnings", ())):
-                self._nack(seq, ESME_RINVCMDLEN)  # the body is shorter than its fields
-                return
+            # the hot path: a plain submit_sm read directly (its event decodes it with the
+            # codec only when looked at); anything else, or anything odd, goes to the codec
+            pdu = read_submit_sm(raw) if command_id == SUBMIT_SM else None
+            if pdu is not None:
+                self._emit("in", raw, DECODE_LAZILY, None)
+            else:
+                try:
+                    pdu = decode_pdu(raw)
+                except DecodeError as exc:
+                    self._emit("in", raw, None, str(exc))
+                    self._nack(seq, ESME_RINVCMDLEN)
+                    return
+                self._emit("in", raw, pdu, None)
+                if any(w.startswith(_TRUNCATED) or _NO_NUL in w for w in pdu.warnings):
+                    self._nack(seq, ESME_RINVCMDLEN)  # the body is shorter than its fields
+                    return
             self._dispatch(pdu)
         limit = self.server.faults.drop_after_pdus
         if limit is not None and self.pdus_in >= limit:
@@ -338,7 +344,7 @@ class SmscSession(asyncio.Protocol):
         hub = self.server.events
         if not len(hub):
             return
-        hub.emit(PduEvent(time.time(), direction, self.id, self.local, self.remote,  # type: ignore[arg-type]
+        hub.emit(PduEvent.make(time.time(), direction, self.id, self.local, self.remote,  # type: ignore[arg-type]
                           raw, DECODE_LAZILY if pdu is None and error is None else pdu, error,
                           latency))
 

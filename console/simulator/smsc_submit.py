@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -53,11 +54,15 @@ class Part:
 class Assembly:
     """Parts of one long message seen so far."""
 
-    message_id: str
     total: int
     first: Any  # the first part's PDU fields (addresses, flags) as submitted
     parts: dict[int, Part] = field(default_factory=dict)
+    ids: dict[int, str] = field(default_factory=dict)  # segment number -> its submit_sm_resp id
     started: float = field(default_factory=time.monotonic)
+
+    def part_ids(self) -> list[str]:
+        """The parts' message ids in segment order."""
+        return [self.ids[i] for i in sorted(self.ids)]
 
 
 def split_part(fields: dict[str, Any], tlvs: dict[int, bytes]) -> Part:
@@ -154,15 +159,19 @@ class Reassembler:
         self.timeout = timeout
         self._open: dict[tuple[Any, ...], Assembly] = {}
 
-    def add(self, key: tuple[Any, ...], part: Part, fields: dict[str, Any]
+    def add(self, key: tuple[Any, ...], part: Part, fields: dict[str, Any],
+            new_id: Callable[[], str] = lambda: str(uuid.uuid4())
             ) -> tuple[Assembly, list[Part] | None]:
-        """Store a part; returns its assembly and, once complete, the parts in order."""
+        """Store a part (its id from ``new_id``, the same one again for a repeated segment);
+        returns its assembly and, once complete, the parts in order."""
         self._expire()
         full_key = (*key, part.via, part.ref, part.total)
         asm = self._open.get(full_key)
         if asm is None:
-            asm = self._open[full_key] = Assembly(str(uuid.uuid4()), part.total, fields)
+            asm = self._open[full_key] = Assembly(part.total, fields)
         asm.parts[part.seq] = part
+        if part.seq not in asm.ids:
+            asm.ids[part.seq] = new_id()
         if len(asm.parts) < asm.total:
             return asm, None
         del self._open[full_key]

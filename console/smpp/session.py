@@ -19,27 +19,40 @@ then have received it twice, which is why this is not the default.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
-import enum
 import itertools
 import logging
 import ssl
 import struct
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from console.errors import BindError, DecodeError, FramingError, SessionError
-from console.smpp.events import (
-    DECODE_LAZILY,
-    EventHub,
-    EventStream,
-    PduEvent,
-    ReceiptEvent,
-    WaitTimeout,
+from console.smpp.events import DECODE_LAZILY, EventHub, EventStream, PduEvent, ReceiptEvent
+from console.smpp.fastpath import (
+    LazyReceiptEvent,
+    deliver_sm_resp,
+    read_deliver_sm,
+    read_submit_sm_resp,
+)
+from console.smpp.state import (
+    ALLOWED_REQUESTS,
+    BIND_COMMANDS,
+    BOUND,
+    TRANSITIONS,
+    NotBoundError,
+    State,
+    transition,
+)
+from console.smpp.window import (
+    ConnectionLost,
+    Pending,
+    ResponseTimeout,
+    SendWindow,
+    WindowedRequests,
 )
 
 if TYPE_CHECKING:
@@ -48,75 +61,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class NotBoundError(SessionError):
-    """The request is not allowed in the session's current state (e.g. not bound)."""
-
-
-class ResponseTimeout(WaitTimeout):
-    """No response arrived for a request within the timeout."""
-
-
-class ConnectionLost(SessionError):
-    """The connection closed while a request was waiting for its response."""
-
-
 class ConnectError(SessionError):
     """The TCP or TLS connection to the SMSC could not be opened."""
 
 
-class State(enum.Enum):
-    """Session states (SMPP 3.4 section 2.2)."""
-
-    CLOSED = "closed"
-    OPEN = "open"
-    BOUND_TX = "bound_tx"
-    BOUND_RX = "bound_rx"
-    BOUND_TRX = "bound_trx"
-    UNBOUND = "unbound"
-
-
-_BOUND = (State.BOUND_TX, State.BOUND_RX, State.BOUND_TRX)
-
-# (state, event) -> next state; any pair missing here is a protocol error
-TRANSITIONS: dict[tuple[State, str], State] = {
-    (State.CLOSED, "connected"): State.OPEN,
-    (State.UNBOUND, "connected"): State.OPEN,
-    (State.OPEN, "bound_tx"): State.BOUND_TX,
-    (State.OPEN, "bound_rx"): State.BOUND_RX,
-    (State.OPEN, "bound_trx"): State.BOUND_TRX,
-    (State.OPEN, "unbind"): State.UNBOUND,
-    **{(s, "unbind"): State.UNBOUND for s in _BOUND},
-    **{(s, "closed"): State.CLOSED for s in State},
-}
-
-_SUBMITS = frozenset({"submit_sm", "submit_multi", "data_sm", "query_sm", "cancel_sm",
-                      "replace_sm"})
-_ALWAYS = frozenset({"enquire_link", "unbind", "generic_nack"})
-# requests an ESME may originate in each state
-ALLOWED_REQUESTS: dict[State, frozenset[str]] = {
-    State.CLOSED: frozenset(),
-    State.OPEN: frozenset({"bind_transmitter", "bind_receiver", "bind_transceiver",
-                           "enquire_link", "generic_nack"}),
-    State.BOUND_TX: _SUBMITS | _ALWAYS,
-    State.BOUND_RX: frozenset({"data_sm"}) | _ALWAYS,
-    State.BOUND_TRX: _SUBMITS | _ALWAYS,
-    State.UNBOUND: frozenset(),
-}
-
-BIND_COMMANDS = {"tx": "bind_transmitter", "rx": "bind_receiver", "trx": "bind_transceiver"}
-_RESENDABLE = frozenset({"submit_sm", "submit_multi", "data_sm"})
 _RECEIPT_BITS = 0x04 | 0x20  # esm_class: SMSC delivery receipt, intermediate notification
 _MAX_TRACKED_SUBMITS = 200_000
-_SEQ = struct.Struct(">I")
-_SWEEP = 0.025  # seconds between checks for requests past their timeout
-
-
-def transition(state: State, event: str) -> State:
-    """The state after ``event``; raises :class:`NotBoundError` for an illegal one."""
-    try:
-        return TRANSITIONS[(state, event)]
-    except KeyError:
-        raise NotBoundError(f"{event!r} is not allowed in state {state.value}") from None
+_DELIVER_SM_ID = b"\x00\x00\x00\x05"
 
 
 def _status(name: str) -> int:
@@ -125,64 +76,8 @@ def _status(name: str) -> int:
     return int(lookup("smpp_command_status", name).id)
 
 
-@dataclass(eq=False)
-class _Pending:
-    pdu: Pdu
-    future: asyncio.Future[Pdu]
-    windowed: bool
-    timeout: float
-    sent: float = 0.0
-    event: PduEvent | None = None
-    seq: int = 0
-    deadline: float = 0.0  # loop time
-    finished: bool = False
-
-
-class _Window:
-    """At most ``size`` requests in flight; waiters are served first come, first served."""
-
-    def __init__(self, size: int) -> None:
-        self.free = size
-        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
-
-    async def acquire(self, timeout: float) -> None:
-        if self.free > 0 and not self._waiters:
-            self.free -= 1
-            return
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
-        self._waiters.append(waiter)
-        timer = loop.call_later(max(timeout, 0.0), _expire_waiter, waiter)
-        try:
-            await waiter  # release() hands its slot straight to us
-        except BaseException:
-            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                self.release()  # got the slot, but the caller is gone: pass it on
-            with contextlib.suppress(ValueError):
-                self._waiters.remove(waiter)
-            raise
-        finally:
-            timer.cancel()
-
-    def release(self) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-        self.free += 1
-
-
-def _expire_waiter(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_exception(ResponseTimeout("the send window stayed full"))
-
-
-@dataclass
-class _SubmitRecord:
-    submit: PduEvent | None
-    response: PduEvent
-    sent: float
+# a submit this session got a message id for: (submit event, submit_sm_resp event, sent)
+_SubmitRecord = tuple[PduEvent | None, PduEvent, float]
 
 
 @dataclass
@@ -200,7 +95,7 @@ class _Connection:
 _session_counter = itertools.count(1)
 
 
-class SmppSession:
+class SmppSession(WindowedRequests):
     """One ESME connection to an SMSC: bind, windowed requests, keep-alive, receipts, events."""
 
     def __init__(self, host: str, port: int, *, system_id: str, password: str,
@@ -236,10 +131,10 @@ class SmppSession:
         self.local: tuple[str, int] = ("", 0)
         self.remote: tuple[str, int] = (host, port)
         self._conn: _Connection | None = None
-        self._pending: dict[int, _Pending] = {}
-        self._resend: list[_Pending] = []
+        self._pending: dict[int, Pending] = {}
+        self._resend: list[Pending] = []
         self._seq = 0
-        self._window = _Window(window)
+        self._window = SendWindow(window)
         self._bound_evt: asyncio.Event | None = None
         self._closing = False
         self._reconnect_task: asyncio.Task[None] | None = None
@@ -258,7 +153,7 @@ class SmppSession:
     @property
     def bound(self) -> bool:
         """True when bound (as transmitter, receiver or transceiver)."""
-        return self.state in _BOUND
+        return self.state in BOUND
 
     @property
     def in_flight(self) -> int:
@@ -355,12 +250,12 @@ class SmppSession:
         """Unbind (the connection stays open until :meth:`close`)."""
         from console.smpp import Pdu
 
-        if self.state not in _BOUND:
+        if self.state not in BOUND:
             return
         self._closing = True
         with contextlib.suppress(SessionError):
             await self._request(Pdu("unbind"), timeout, use_window=False)
-        if self.state in _BOUND:
+        if self.state in BOUND:
             self.state = transition(self.state, "unbind")
 
     async def close(self) -> None:
@@ -371,7 +266,7 @@ class SmppSession:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reconnect_task
             self._reconnect_task = None
-        if self.state in _BOUND and self._conn is not None:
+        if self.state in BOUND and self._conn is not None:
             await self.unbind(timeout=min(self.timeout, 2.0))
         conn, self._conn = self._conn, None
         if conn is not None:
@@ -395,7 +290,7 @@ class SmppSession:
         for key in id_forms(message_id):
             rec = self._submits.get(key)
             if rec is not None:
-                return rec.submit, rec.response, rec.sent
+                return rec
         return None
 
     # -- requests and responses
@@ -406,94 +301,9 @@ class SmppSession:
             self._bound_evt = asyncio.Event()
         return self._bound_evt
 
-    def _next_seq(self) -> int:
-        self._seq = self._seq % 0x7FFFFFFF + 1
-        return self._seq
-
-    async def _wait_usable(self, command: str, deadline: float) -> None:
-        while command not in ALLOWED_REQUESTS[self.state]:
-            if not (self.reconnect and not self._closing and self._reconnect_task is not None):
-                raise NotBoundError(f"cannot send {command} in state {self.state.value}")
-            remaining = deadline - time.monotonic()
-            try:
-                await asyncio.wait_for(self._bound_event.wait(), max(remaining, 0.0))
-            except TimeoutError:
-                raise ResponseTimeout(f"{command}: not bound again within the timeout") from None
-
-    async def _request(self, pdu: Pdu, timeout: float, use_window: bool = True) -> Pdu:
-        entry = await self._start_request(pdu, timeout, use_window)
-        try:
-            return await entry.future
-        except asyncio.CancelledError:
-            self._finish(entry)
-            raise
-
-    async def _start_request(self, pdu: Pdu, timeout: float, use_window: bool) -> _Pending:
-        """Wait for a window slot, send ``pdu``; the entry's future gets the response."""
-        deadline = time.monotonic() + timeout
-        if pdu.command not in ALLOWED_REQUESTS[self.state]:
-            await self._wait_usable(pdu.command, deadline)
-        if use_window:
-            await self._window.acquire(deadline - time.monotonic())
-        loop = asyncio.get_running_loop()
-        entry = _Pending(pdu, loop.create_future(), use_window, timeout)
-        entry.deadline = loop.time() + max(deadline - time.monotonic(), 0.0)
-        try:
-            self._send_request(entry)
-        except BaseException as exc:
-            self._finish(entry, exc)
-            raise
-        if self._sweeper is None:
-            self._sweeper = loop.call_later(_SWEEP, self._sweep)
-        if self._conn is not None and self._conn.out_size > 1 << 16:
-            await self._flush_and_drain(self._conn)
-        return entry
-
-    def _sweep(self) -> None:
-        """Fail the requests past their deadline (one timer for all, not one per request)."""
-        loop = asyncio.get_running_loop()
-        now = loop.time()
-        for entry in [*self._pending.values(), *self._resend]:
-            if entry.deadline <= now:
-                self._finish(entry, ResponseTimeout(
-                    f"no response to {entry.pdu.command} (sequence {entry.seq}) "
-                    f"within {entry.timeout:g} s"))
-        self._sweeper = (loop.call_later(_SWEEP, self._sweep)
-                         if self._pending or self._resend else None)
-
-    def _finish(self, entry: _Pending, outcome: Pdu | BaseException | None = None) -> None:
-        """End a request once: free its sequence number and window slot, settle its future."""
-        if entry.finished:
-            return
-        entry.finished = True
-        if self._pending.get(entry.seq) is entry:
-            del self._pending[entry.seq]
-        if entry in self._resend:
-            self._resend.remove(entry)
-        if entry.windowed:
-            self._window.release()
-        fut = entry.future
-        if fut.done() or outcome is None:
-            return
-        if isinstance(outcome, BaseException):
-            fut.set_exception(outcome)
-            fut.exception()  # retrieved: a caller that gave up must not cause a warning
-        else:
-            fut.set_result(outcome)
-
-    def _send_request(self, entry: _Pending) -> None:
-        conn = self._conn
-        if conn is None:
-            raise ConnectionLost(f"cannot send {entry.pdu.command}: not connected")
-        entry.seq = seq = self._next_seq()
-        self._pending[seq] = entry
-        entry.sent = time.time()
-        # the caller's PDU object is left as it is: the sequence number goes into the bytes
-        data = entry.pdu.encode()
-        entry.event = self._write(conn, entry.pdu, data[:12] + _SEQ.pack(seq) + data[16:])
-
-    def _write(self, conn: _Connection, pdu: Pdu, data: bytes | None = None) -> PduEvent:
+    def _write(self, conn: _Connection, pdu: Pdu | None, data: bytes | None = None) -> PduEvent:
         if data is None:
+            assert pdu is not None
             data = pdu.encode()
         if not conn.out:  # coalesce the writes of one loop iteration into one send
             asyncio.get_running_loop().call_soon(self._flush, conn)
@@ -516,37 +326,6 @@ class SmppSession:
         self._flush(conn)
         with contextlib.suppress(ConnectionError, OSError, RuntimeError):
             await conn.writer.drain()
-
-    async def submit_many(self, pdus: Iterable[Pdu], *,
-                          timeout: float | None = None) -> list[Pdu | SessionError]:
-        """Pipeline many requests through the window; responses (or errors) in order.
-
-        Cheaper than gathering :meth:`submit` calls: no task per PDU. A request that fails
-        (timeout, connection lost, not bound) has its :class:`SessionError` in the list.
-        """
-        t = self.timeout if timeout is None else timeout
-        started: list[_Pending | SessionError] = []
-        try:
-            for p in pdus:
-                try:
-                    started.append(await self._start_request(p, t, True))
-                except SessionError as exc:
-                    started.append(exc)
-            results: list[Pdu | SessionError] = []
-            for e in started:
-                if isinstance(e, SessionError):
-                    results.append(e)
-                    continue
-                try:
-                    results.append(await e.future)  # most are done: no suspension
-                except SessionError as exc:
-                    results.append(exc)
-        except BaseException:
-            for e in started:
-                if isinstance(e, _Pending):
-                    self._finish(e)
-            raise
-        return results
 
     def _respond(self, conn: _Connection, pdu: Pdu, status: int = 0, **fields: Any) -> None:
         try:
@@ -601,8 +380,15 @@ class SmppSession:
 
     def _on_bytes(self, conn: _Connection, raw: bytes) -> None:
         now = time.time()
+        fast = read_deliver_sm(raw) if raw[4:8] == _DELIVER_SM_ID else None
+        if fast is not None and fast[1] is not None:
+            try:
+                self._on_receipt_fast(conn, raw, now, fast[0], fast[1])
+            except Exception:  # a faulty subscriber must not take the connection down
+                log.exception("%s: handling a deliver_sm failed", self.session_id)
+            return
         try:
-            pdu = self._decode(raw)
+            pdu = read_submit_sm_resp(raw) or self._decode(raw)
         except DecodeError as exc:
             self.events.emit(PduEvent.make(now, "in", self.session_id, conn.local, conn.remote,
                                            raw, None, f"{type(exc).__name__}: {exc}"))
@@ -635,10 +421,10 @@ class SmppSession:
             self._remember_submit(str(pdu.fields["message_id"]), entry, event)
         self._finish(entry, pdu)
 
-    def _remember_submit(self, message_id: str, entry: _Pending, event: PduEvent) -> None:
+    def _remember_submit(self, message_id: str, entry: Pending, event: PduEvent) -> None:
         # stored under the id as sent; correlate() tries the other spellings of a receipt's id
         key = message_id.strip().lower()
-        rec = self._submits[key] = _SubmitRecord(entry.event, event, entry.sent)
+        rec = self._submits[key] = (entry.event, event, entry.sent)
         if key[:1] == "0":
             self._submits[key.lstrip("0") or "0"] = rec
         if len(self._submits) > _MAX_TRACKED_SUBMITS:
@@ -654,7 +440,7 @@ class SmppSession:
             self._on_deliver(pdu, event)
         elif command == "unbind":
             self._respond(conn, pdu)
-            if self.state in _BOUND or self.state is State.OPEN:
+            if self.state in BOUND or self.state is State.OPEN:
                 self.state = transition(self.state, "unbind")
             # the unbind_resp goes out, then the connection closes (SMPP 3.4 section 4.2)
             asyncio.get_running_loop().call_soon(self._hang_up, conn)
@@ -669,6 +455,23 @@ class SmppSession:
         self._flush(conn)
         with contextlib.suppress(Exception):
             conn.writer.close()
+
+    def _on_receipt_fast(self, conn: _Connection, raw: bytes, now: float, esm: int,
+                         message_id: str) -> None:
+        """A well-formed deliver_sm with receipted_message_id: answered from a template, its
+        event and receipt decoded only when someone looks (the common case under load)."""
+        event = PduEvent.make(now, "in", self.session_id, conn.local, conn.remote, raw,
+                              DECODE_LAZILY)
+        self.events.emit(event)
+        with contextlib.suppress(ConnectionError, OSError, RuntimeError):
+            self._write(conn, None, deliver_sm_resp(int.from_bytes(raw[12:16], "big")))
+        if not esm & _RECEIPT_BITS:
+            self.messages.put(event)
+            return
+        found = self.correlate(message_id)
+        submit, response, sent = found if found else (None, None, None)
+        self.receipts.put(LazyReceiptEvent.lazily(message_id, event, submit, response,
+                                                  None if sent is None else now - sent))
 
     def _on_deliver(self, pdu: Pdu, event: PduEvent) -> None:
         esm = int(pdu.fields.get("esm_class", 0) or 0)
@@ -721,17 +524,6 @@ class SmppSession:
                            keep_resendable=retry and self.resend_unacked)
         if retry and self._reconnect_task is None:
             self._reconnect_task = asyncio.get_running_loop().create_task(self._reconnect_loop())
-
-    def _fail_pending(self, exc: SessionError, *, keep_resendable: bool) -> None:
-        pending, self._pending = list(self._pending.values()), {}
-        if not keep_resendable:
-            pending += self._resend
-            self._resend = []
-        for entry in pending:
-            if keep_resendable and entry.pdu.command in _RESENDABLE:
-                self._resend.append(entry)
-            else:
-                self._finish(entry, exc)
 
     async def _reconnect_loop(self) -> None:
         delay = self.backoff
@@ -791,3 +583,7 @@ class SmppSession:
 
 def _not_connected(raw: bytes) -> Pdu:
     raise SessionError("not connected")
+
+
+__all__ = ["ALLOWED_REQUESTS", "BIND_COMMANDS", "TRANSITIONS", "ConnectError", "ConnectionLost",
+           "NotBoundError", "ResponseTimeout", "SmppSession", "State", "transition"]

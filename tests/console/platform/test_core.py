@@ -229,3 +229,51 @@ async def test_old_final_messages_are_pruned(platform):
     await settle(lambda: platform.store.get(old.message_id) is None)
     assert platform.store.get(old.message_id) is None
     assert platform.store.get(pending.message_id) is pending  # still within its validity
+
+
+async def test_cancel_and_replace_check_the_account(platform):
+    acct = aladdin(platform)
+    other = platform.add_account(Account("Other", "pw"))
+    msg = platform.submit(acct, SubmitRequest(to="41793020015", text="x", validity_minutes=60))
+    assert not platform.cancel(msg.message_id, other)  # someone else's message
+    assert not platform.replace(msg.message_id, "Other", text="hijack")
+    assert not platform.cancel("no-such-id", acct)
+    assert platform.replace(msg.message_id, acct, text="y", registered_delivery=1,
+                            expires_at=msg.sent_at + timedelta(minutes=5))
+    assert (msg.text, msg.registered_delivery, msg.validity_minutes) == ("y", 1, 5)
+    assert msg.timer is not None and msg.timer.when <= msg.expires_at.timestamp()
+    platform.clock.advance(6 * 60)  # the moved expiry fires, not the old 60 minutes
+    await settle(lambda: msg.final)
+    assert msg.status["name"] == "EXPIRED_EXPIRED"
+    assert msg.done_at - msg.sent_at == timedelta(minutes=5)
+    assert not platform.replace(msg.message_id, acct, text="late")  # final: nothing to change
+    assert not platform.cancel(msg.message_id, acct)
+
+
+async def test_cancel_drops_the_pending_timer_and_keeps_one_report(platform):
+    events: list[ReportEvent] = []
+    platform.subscribe_reports(events.append)
+    msg = platform.submit(aladdin(platform), SubmitRequest(to="41793020015", text="x"))
+    assert msg.timer is not None
+    timer = msg.timer
+    assert platform.cancel(msg.message_id, "Aladdin")
+    assert timer.cancelled and msg.timer is None
+    assert msg.extra["smpp_stat"] == "DELETED"
+    assert [e.stat for e in events] == ["DELETED"]
+    # the report object is built on demand from the values at that change
+    assert events[0].result["status"]["id"] == 9 and events[0].result["error"]["id"] == 4100
+    assert msg.to_dict()["history"][0]["error"] == "EC_MESSAGE_CANCELED"
+
+
+async def test_report_result_is_a_snapshot(platform):
+    events: list[ReportEvent] = []
+    platform.subscribe_reports(events.append)
+    msg = platform.submit(aladdin(platform), SubmitRequest(to="41793020001", text="x"))
+    platform.clock.advance(3600)
+    await settle(lambda: msg.final)
+    assert len(events) >= 2 and events[0].intermediate
+    # built only now, after the message was delivered, each result shows its own moment
+    assert events[0].result["error"]["name"] == "EC_ABSENT_SUBSCRIBER"
+    assert events[0].result["status"]["groupName"] != "DELIVERED"
+    assert events[-1].result["status"]["name"] == "DELIVERED_TO_HANDSET"
+    assert events[0].result["doneAt"] < events[-1].result["doneAt"]

@@ -61,7 +61,7 @@ def _run_smpplib(port: int, texts: list[str], ssl_context=None) -> SyncEsme:
     esme = SyncEsme(port, ssl_context)
     esme.bind()
     parts = sum(esme.send_text(t) for t in texts)
-    esme.pump_until(parts, len(texts))
+    esme.pump_until(parts, parts)  # Infobip: a receipt per submitted part
     esme.close()
     return esme
 
@@ -72,12 +72,16 @@ async def test_smpplib_gsm7_ucs2_and_long_with_receipts():
     esme = await asyncio.to_thread(_run_smpplib, smsc.port, texts)
     ids = [r.message_id.decode() for r in esme.responses]
     assert all(r.status == 0 for r in esme.responses)
-    msgs = [smsc.platform.store.get(i) for i in dict.fromkeys(ids)]
+    assert len(set(ids)) == 4  # every submit_sm has its own id, the long text's 2 parts too
+    found = [smsc.platform.store.get(i) for i in ids]
+    msgs = list({id(m): m for m in found}.values())  # the 2 parts are one platform message
+    assert found[2] is found[3]
     assert [m.text for m in msgs] == texts
     assert [m.encoding for m in msgs] == ["GSM7", "UCS2", "GSM7"]
     assert [m.sms_count for m in msgs] == [1, 1, 2]
+    assert msgs[2].message_id == ids[2] and msgs[2].part_ids == ids[2:]
     receipts = {RECEIPT.match(r.short_message.decode()).group(1) for r in esme.receipts}
-    assert receipts == {m.message_id for m in msgs}
+    assert receipts == set(ids)  # one receipt per part, under that part's id
     assert {r.receipted_message_id.decode() for r in esme.receipts} == receipts
     assert all(int(r.esm_class) == 0x04 for r in esme.receipts)
     await smsc.stop()

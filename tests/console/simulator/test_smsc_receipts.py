@@ -9,6 +9,8 @@ from collections import Counter
 import pytest
 from test_smsc_support import RawClient, make_platform, start_smsc, tlvs_of
 
+from console.smpp import Pdu
+
 pytestmark = pytest.mark.timeout(30)
 
 RECEIPT = re.compile(r"^id:(\S+) sub:001 dlvrd:(\d{3}) submit date:\d{10} done date:\d{10} "
@@ -36,6 +38,12 @@ async def test_receipt_format_and_tlvs(smsc):
     m = RECEIPT.match(dr.fields["short_message"].decode())
     assert m, dr.fields["short_message"]
     assert m.groups() == (mid, "001", "DELIVRD", "000")
+    # the router's cached formatting says exactly what the codec's format_receipt says
+    from console.smpp.receipt import format_receipt
+
+    msg = smsc.platform.store.get(mid)
+    assert dr.fields["short_message"].decode() == format_receipt(
+        mid, "DELIVRD", 0, submit=msg.submitted_at, done=msg.done_at, dlvrd=1)
     tl = tlvs_of(dr)
     assert tl[0x001E] == mid.encode() + b"\x00"  # receipted_message_id
     assert tl[0x0427] == bytes([2])  # message_state DELIVERED
@@ -44,6 +52,38 @@ async def test_receipt_format_and_tlvs(smsc):
     assert dr.fields["destination_addr"] == "InfoSMS"
     await asyncio.sleep(0.01)
     assert smsc.router.unacknowledged == 0
+    await c.close()
+
+
+async def test_multipart_receipt_per_part(smsc):
+    c = await bound(smsc)
+    ids = []
+    for i in (1, 2, 3):
+        resp = await c.submit(text=bytes([5, 0, 3, 0x33, 3, i]) + b"part", esm_class=0x40,
+                              registered_delivery=1)
+        ids.append(resp.fields["message_id"])
+    drs = await c.deliveries(3)
+    for d in drs:  # the router's prebuilt bytes are what the codec encodes for these values
+        assert not d.warnings and d.fields["data_coding"] == 0 and d.fields["esm_class"] == 4
+        assert Pdu("deliver_sm", d.sequence_number, d.fields, d.tlvs).encode() == d.raw
+    got = [RECEIPT.match(d.fields["short_message"].decode()).group(1) for d in drs]
+    assert sorted(got) == sorted(ids) and len(set(ids)) == 3
+    assert sorted(tlvs_of(d)[0x001E] for d in drs) == sorted(i.encode() + b"\x00" for i in ids)
+    [msg] = list(smsc.platform.store)  # the logs still show one message of 3 parts
+    assert msg.sms_count == 3 and msg.log()["messageId"] == ids[0]
+    await c.close()
+
+
+async def test_receipt_to_a_numeric_sender_is_codec_exact(smsc):
+    c = await bound(smsc)
+    mid = (await c.submit(source="38591000", registered_delivery=1)).fields["message_id"]
+    [dr] = await c.deliveries(1)
+    assert (dr.fields["dest_addr_ton"], dr.fields["dest_addr_npi"]) == (1, 1)
+    assert dr.fields["destination_addr"] == "38591000" and not dr.warnings
+    assert RECEIPT.match(dr.fields["short_message"].decode()).group(1) == mid
+    assert (dr.fields["esm_class"], dr.fields["data_coding"], dr.fields["protocol_id"]) == (4, 0, 0)
+    assert tlvs_of(dr)[0x001E] == mid.encode() + b"\x00"
+    assert Pdu("deliver_sm", dr.sequence_number, dr.fields, dr.tlvs).encode() == dr.raw
     await c.close()
 
 

@@ -59,12 +59,15 @@ async def test_long_message_by_udh(smsc, client):
         resp = await client.submit(text=udh + part, esm_class=0x40)
         assert resp.command_status == 0
         ids.append(resp.fields["message_id"])
-    assert len(set(ids)) == 1  # one platform message, every part answers with its id
+    assert len(set(ids)) == 3  # Infobip: every submit_sm gets its own message id …
     msg = smsc.platform.store.get(ids[0])
+    assert all(smsc.platform.store.get(i) is msg for i in ids)  # … of one platform message
+    assert msg.message_id == ids[0] and msg.part_ids == ids
     assert msg.text == "A" * 153 + "B" * 153 + "C" * 10
     assert msg.sms_count == 3
     assert msg.extra["smpp"]["concat"] == "udh"
-    assert len(smsc.platform.store) == 1
+    assert len(smsc.platform.store) == 1  # one /sms/1/logs entry, smsCount 3
+    assert msg.to_dict()["smppPartIds"] == ids
 
 
 async def test_long_message_by_sar_out_of_order(smsc, client):
@@ -178,11 +181,37 @@ async def test_query_cancel_replace(smsc, client):
                                         "source_addr_npi": 0, "source_addr": "InfoSMS"})
     assert q2.fields["message_state"] == 4  # DELETED
     assert q2.fields["final_date"]
+    assert msg.final
+    assert msg.error["id"] == 4100 and msg.timer is None  # its pending timer is gone
     # a second cancel fails; an unknown id cannot be queried
     again = await client.call("cancel_sm", {"message_id": msg.message_id})
     assert again.command_status == 0x11
     unknown = await client.call("query_sm", {"message_id": "nope"})
     assert unknown.command_status == 0x67
+
+
+async def test_replace_moves_expiry_and_cancel_by_part_id(smsc, client):
+    msg = stored(smsc, await client.submit(dest="41793020003", text=b"never delivered"))
+    r = await client.call("replace_sm", {
+        "message_id": msg.message_id, "schedule_delivery_time": "",
+        "validity_period": "000000000500000R", "registered_delivery": 1,
+        "short_message": b""})
+    assert r.command_status == 0
+    assert msg.text == "never delivered"  # empty short_message: text kept
+    assert msg.validity_minutes == 5
+    assert msg.timer is not None and msg.timer.when <= msg.expires_at.timestamp()
+    smsc.platform.clock.advance(6 * 60)
+    await asyncio.sleep(0.05)
+    assert msg.final and msg.status["groupName"] == "EXPIRED"
+    # a multipart message is cancelled by any of its parts' ids
+    ids = []
+    for i in (1, 2):
+        resp = await client.submit(dest="41793020003", text=bytes([5, 0, 3, 9, 2, i]) + b"x",
+                                   esm_class=0x40)
+        ids.append(resp.fields["message_id"])
+    c = await client.call("cancel_sm", {"message_id": ids[1]})
+    assert c.command_status == 0
+    assert smsc.platform.store.get(ids[0]).final
 
 
 async def test_throttle():

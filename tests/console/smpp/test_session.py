@@ -446,3 +446,110 @@ async def test_a_failing_subscriber_does_not_stop_the_session(caplog):
     assert resp.command_status == 0
     assert "submit_sm_resp" in seen
     assert "subscriber bug" in caplog.text
+
+
+# -- the session's deliver_sm hot path (console/smpp/fastpath.py) agrees with the codec
+
+
+def _receipt_pdu(seq: int = 9, tlv_id: bytes | None = b"0A1B\x00", esm: int = 0x04) -> Pdu:
+    from console.smpp import Tlv
+
+    tlvs = [Tlv(0x0427, b"\x02")] + ([Tlv(0x001E, tlv_id)] if tlv_id is not None else [])
+    return Pdu("deliver_sm", sequence_number=seq, fields={
+        "source_addr": "41793026727", "destination_addr": "InfoSMS", "esm_class": esm,
+        "short_message": b"id:0A1B sub:001 dlvrd:001 submit date:2601011200 "
+                         b"done date:2601011201 stat:DELIVRD err:000"}, tlvs=tlvs)
+
+
+def test_deliver_sm_resp_template_is_the_codecs():
+    from console.smpp.fastpath import deliver_sm_resp
+
+    for seq in (1, 77, 0x7FFFFFFF):
+        assert deliver_sm_resp(seq) == _receipt_pdu(seq).response(0).encode()
+
+
+def test_read_deliver_sm_agrees_with_the_codec():
+    from console.smpp import decode_pdu
+    from console.smpp.fastpath import read_deliver_sm
+    from console.smpp.receipt import receipt_from_pdu
+
+    raw = _receipt_pdu().encode()
+    assert read_deliver_sm(raw) == (0x04, receipt_from_pdu(decode_pdu(raw)).message_id)
+    assert read_deliver_sm(_receipt_pdu(tlv_id=None).encode()) == (0x04, None)
+    assert read_deliver_sm(_receipt_pdu(esm=0).encode())[0] == 0
+    assert read_deliver_sm(raw[:-3]) is None  # TLV cut short
+    assert read_deliver_sm(raw[:30]) is None
+    assert read_deliver_sm(submit().encode()) is None  # not a deliver_sm
+
+
+def test_lazy_receipt_event_parses_on_first_read():
+    from console.smpp.fastpath import LazyReceiptEvent
+    from console.smpp.receipt import receipt_from_pdu
+
+    raw = _receipt_pdu().encode()
+    from console.smpp.events import DECODE_LAZILY
+
+    ev = PduEvent.make(0.0, "in", "s", ("a", 1), ("b", 2), raw, DECODE_LAZILY)
+    lazy = LazyReceiptEvent.lazily("0A1B", ev, None, None, None)
+    assert "receipt" not in lazy.__dict__
+    assert lazy.receipt == receipt_from_pdu(ev.pdu) and lazy.receipt.stat == "DELIVRD"
+    assert lazy.message_id == lazy.receipt.message_id == "0A1B"
+
+
+@pytest.mark.parametrize("message_id", ["0A1B2C", "", "ümlaut-id"])
+def test_read_submit_sm_resp_is_the_codecs_decode(message_id):
+    from console.smpp import decode_pdu
+    from console.smpp.fastpath import read_submit_sm_resp
+
+    raw = Pdu("submit_sm_resp", 77, {"message_id": message_id}).encode()
+    fast, codec = read_submit_sm_resp(raw), decode_pdu(raw)
+    assert (fast.command, fast.command_id, fast.command_status, fast.sequence_number) == (
+        codec.command, codec.command_id, codec.command_status, codec.sequence_number)
+    assert fast.fields == codec.fields and fast.tlvs == codec.tlvs == []
+    assert fast.warnings == codec.warnings and fast.raw == raw
+    assert [(s.name, s.offset, s.length) for s in fast.spans] == [
+        (s.name, s.offset, s.length) for s in codec.spans]
+    # anything else is left to the codec: an error status, a TLV after the id, no NUL
+    assert read_submit_sm_resp(Pdu("submit_sm_resp", 1, command_status=0x0B).encode()) is None
+    assert read_submit_sm_resp(raw[:-1]) is None
+    assert read_submit_sm_resp(raw + b"\x04\x24\x00\x00") is None
+
+
+SUBMIT_CASES = [
+    {"source_addr": "InfoSMS", "destination_addr": "41793026727", "short_message": b"Hello"},
+    {},
+    {"service_type": "CMT", "source_addr_ton": 5, "source_addr_npi": 0, "source_addr": b"Inf",
+     "dest_addr_ton": 1, "dest_addr_npi": 1, "destination_addr": "385911234567",
+     "esm_class": 0x40, "protocol_id": 1, "priority_flag": 3,
+     "schedule_delivery_time": "070605040302100R", "validity_period": "260101120000000+",
+     "registered_delivery": 0x11, "replace_if_present_flag": 1, "data_coding": 8,
+     "sm_default_msg_id": 2, "sm_length": 99, "short_message": bytes(range(255))},
+    {"source_addr": "Infé", "short_message": b""},
+]
+
+
+@pytest.mark.parametrize("fields", SUBMIT_CASES)
+def test_fast_submit_sm_encoding_is_the_codecs(fields):
+    from console.smpp.fastpath import encode_submit_sm
+
+    pdu = Pdu("submit_sm", sequence_number=5, fields=fields)
+    assert encode_submit_sm(pdu, 1234) == Pdu("submit_sm", 1234, fields).encode()
+    assert pdu.sequence_number == 5  # the caller's PDU is untouched
+
+
+@pytest.mark.parametrize("pdu", [
+    Pdu("submit_sm", fields={"short_message": "text, not bytes"}),
+    Pdu("submit_sm", fields={"source_addr": "Ω"}),  # the codec raises the right error
+    Pdu("submit_sm", fields={"esm_class": 256}),
+    Pdu("submit_sm", fields={"esm_class": True}),
+    Pdu("submit_sm", fields={"validity_period": datetime.timedelta(hours=1)}),
+    Pdu("submit_sm", fields={"unknown_field": 1}),
+    Pdu("data_sm"),
+])
+def test_fast_submit_sm_encoding_steps_aside(pdu):
+    from console.smpp import Tlv
+    from console.smpp.fastpath import encode_submit_sm
+
+    assert encode_submit_sm(pdu, 1) is None
+    with_tlv = Pdu("submit_sm", fields={"short_message": b""}, tlvs=[Tlv(0x0424, b"x")])
+    assert encode_submit_sm(with_tlv, 1) is None
