@@ -12,7 +12,7 @@ import random
 import unicodedata
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-_Index = QModelIndex | QPersistentModelIndex
+from ui.models import Column, LiveTableModel
+
 # (label, encoding argument of split_text)
 ENCODINGS = [("Auto (smallest)", None), ("GSM 7-bit", "gsm7"), ("Latin-1 (data_coding 3)", "latin1"),
              ("UCS2", "ucs2")]
@@ -46,62 +47,40 @@ def _char_name(c: str) -> str:
         return f"U+{ord(c):04X}"
 
 
-class PartsModel(QAbstractTableModel):
+def _octets_tip(p: Any) -> str:
+    return f"short_message ({len(p.short_message)} octets): {p.short_message.hex(' ').upper()}"
+
+
+def _udh_tip(p: Any) -> str:
+    if not p.udh:
+        return _octets_tip(p)
+    return ("UDH: UDHL, then information elements — 00 = concatenation with an 8-bit reference "
+            "(ref, total, seq), 08 = 16-bit reference, 24/25 = national language single/locking "
+            "shift")
+
+
+class PartsModel(LiveTableModel):
     """One row per SMS part: sequence, characters, length, UDH hex, SAR values, text."""
 
-    HEADERS = ("#", "chars", "length", "UDH (hex)", "SAR (ref/total/seq)", "text")
-
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._parts: list[Any] = []
         self._unit = ""
+        columns = (
+            Column("#", lambda p: f"{p.seq}/{p.total}", _octets_tip),
+            Column("chars", lambda p: len(p.text), _octets_tip),
+            Column("length", lambda p: f"{p.units} {self._unit}", _octets_tip),
+            Column("UDH (hex)", lambda p: p.udh.hex(" ").upper() or "—", _udh_tip),
+            Column("SAR (ref/total/seq)", lambda p: "/".join(map(str, p.sar)) if p.sar else "—",
+                   _octets_tip),
+            Column("text", lambda p: p.text.replace("\n", "⏎"), _octets_tip),
+        )
+        super().__init__(columns, interval_ms=None, parent=parent)
 
     def set_parts(self, parts: list[Any], unit: str) -> None:
-        self.beginResetModel()
-        self._parts = list(parts)
         self._unit = unit
-        self.endResetModel()
+        self.set_records(parts)
 
     def part(self, row: int) -> Any:
-        return self._parts[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._parts)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        p = self._parts[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return f"{p.seq}/{p.total}"
-            if col == 1:
-                return str(len(p.text))
-            if col == 2:
-                return f"{p.units} {self._unit}"
-            if col == 3:
-                return p.udh.hex(" ").upper() or "—"
-            if col == 4:
-                return "/".join(map(str, p.sar)) if p.sar else "—"
-            return p.text.replace("\n", "⏎")
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 3 and p.udh:
-                return ("UDH: UDHL, then information elements — 00 = concatenation with an "
-                        "8-bit reference (ref, total, seq), 08 = 16-bit reference, "
-                        "24/25 = national language single/locking shift")
-            return (f"short_message ({len(p.short_message)} octets): "
-                    f"{p.short_message.hex(' ').upper()}")
-        return None
+        return self.record(row)
 
 
 class ComposerPanel(QWidget):

@@ -9,15 +9,17 @@ Tabs receive one :class:`AppContext`; they start their I/O with :meth:`AppContex
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from ui.profiles import ProfilesModel, SecretStore
+
+if TYPE_CHECKING:  # asyncio is imported when the first task starts, not with the window
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,38 @@ def app_settings() -> QSettings:
     from console.paths import data_dir
 
     return QSettings(str(data_dir() / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def spawn_task(coro: Awaitable[Any], what: str, report: Callable[[str], None],
+               on_done: Callable[[Any], None] | None = None,
+               tasks: set[asyncio.Task[Any]] | None = None) -> asyncio.Task[Any]:
+    """Run ``coro`` as an asyncio task; ``report("what: reason")`` if it (or ``on_done``,
+    called with its result) fails. The task stays in ``tasks`` while it runs."""
+    import asyncio
+
+    task = asyncio.ensure_future(coro)
+    if tasks is not None:
+        tasks.add(task)
+
+    def done(t: asyncio.Task[Any]) -> None:
+        if tasks is not None:
+            tasks.discard(t)
+        if t.cancelled():
+            return
+        exc = t.exception()
+        if exc is not None:
+            text = str(exc) or type(exc).__name__
+            log.debug("task %s failed:\n%s", what, "".join(traceback.format_exception(exc)))
+            report(f"{what}: {text}" if what else text)
+            return
+        if on_done is not None:
+            try:
+                on_done(t.result())
+            except Exception as cb_exc:  # a UI callback failing must be visible too
+                report(f"{what}: {cb_exc}" if what else str(cb_exc))
+
+    task.add_done_callback(done)
+    return task
 
 
 class AppContext(QObject):
@@ -81,30 +115,11 @@ class AppContext(QObject):
     # ------------------------------------------------------------------ tasks
 
     def spawn(self, coro: Awaitable[Any], what: str = "",
-              on_done: Callable[[Any], None] | None = None) -> asyncio.Task[Any]:
-        """Run ``coro`` as a task on the qasync loop; its exception is shown in the window."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-
-        def done(t: asyncio.Task[Any]) -> None:
-            self._tasks.discard(t)
-            if t.cancelled():
-                return
-            exc = t.exception()
-            if exc is not None:
-                text = str(exc) or type(exc).__name__
-                log.debug("task %s failed:\n%s", what,
-                          "".join(traceback.format_exception(exc)))
-                self.report_error(f"{what}: {text}" if what else text)
-                return
-            if on_done is not None:
-                try:
-                    on_done(t.result())
-                except Exception as cb_exc:  # a UI callback failing must be visible too
-                    self.report_error(f"{what}: {cb_exc}")
-
-        task.add_done_callback(done)
-        return task
+              on_done: Callable[[Any], None] | None = None,
+              on_error: Callable[[str], None] | None = None) -> asyncio.Task[Any]:
+        """Run ``coro`` as a task on the qasync loop; its exception is shown in the window
+        (or handed to ``on_error``, e.g. a tab that also shows it in its own status line)."""
+        return spawn_task(coro, what, on_error or self.report_error, on_done, self._tasks)
 
     @property
     def busy(self) -> bool:
@@ -173,6 +188,8 @@ class AppContext(QObject):
 
     async def aclose(self) -> None:
         """Stop listeners, clients and the simulator; cancel running tasks; close the journal."""
+        import asyncio
+
         for closer in reversed(self._closers):
             try:
                 await closer()

@@ -65,7 +65,7 @@ async def run_demo(window: Any, progress: Step | None = None) -> list[str]:
         raise DemoError("the Webhooks tab is not available")
     if not listener.running:
         await wait_task(hooks.start(), "webhook listener")
-    window.tabs.setCurrentWidget(http)
+    window.show_tab("HTTP")
     http.load_preset("sms-single")
     ex = await wait_task(http.send(), "HTTP single send")
     if not ex.ok:
@@ -110,11 +110,8 @@ async def run_demo(window: Any, progress: Step | None = None) -> list[str]:
         shown = smpp.commands() if hasattr(smpp, "commands") else []
         if "submit_sm" in shown and hasattr(smpp, "select_row"):
             smpp.select_row(shown.index("submit_sm"))
-            items = smpp.tree.findItems("short_message", Qt.MatchFlag.MatchExactly
-                                        | Qt.MatchFlag.MatchRecursive, 0) \
-                if hasattr(smpp.tree, "findItems") else []
-            if items:
-                smpp.tree.setCurrentItem(items[0])
+            if hasattr(smpp, "select_field"):
+                smpp.select_field("short_message")  # its bytes light up in the hex view
     dlr = window.tab("DLRs")
     if hasattr(dlr, "model"):
         await _wait(lambda: dlr.model.rowCount() >= 3, "reports in the DLR viewer")
@@ -142,8 +139,9 @@ def _select_first(view: Any, proxy: Any, model: Any, command: str | None) -> Non
 
 
 async def save_screenshots(window: Any, directory: str | Path) -> list[Path]:
-    """One PNG per tab (``http.png``, ``smpp.png``, ``dlrs.png``, ``webhooks.png``), then
-    ``reference.png``, ``simulator.png`` and ``main-window.png`` (with the composer)."""
+    """One PNG per tab (``tab-http.png``, ``tab-smpp.png``, ``tab-dlrs.png``,
+    ``tab-webhooks.png``), then ``panel-reference.png``, ``panel-simulator.png`` and
+    ``main-window.png`` (with the composer) — the names README shows."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -154,16 +152,20 @@ async def save_screenshots(window: Any, directory: str | Path) -> list[Path]:
     for i in range(window.tabs.count()):
         window.tabs.setCurrentIndex(i)
         await asyncio.sleep(0.2)  # let the tab lay itself out and paint (events run meanwhile)
-        path = out / f"{window.tabs.tabText(i).lower()}.png"
+        path = out / f"tab-{window.tabs.tabText(i).lower()}.png"
         if not window.grab().save(str(path)):
             raise DemoError(f"cannot write {path}")
         paths.append(path)
     for d in shown:
         d.show()
-    # the docks: reference search and the simulator panel, over the HTTP tab
+    # the docks: reference search and the simulator panel, over the HTTP tab, wide enough
+    # for their tables' columns
     window.tabs.setCurrentIndex(0)
     window.reference.set_query("EC_ABSENT_SUBSCRIBER")
-    for name, dock in (("reference", window.reference_dock), ("simulator", window.simulator_dock),
+    window.resizeDocks([d for d in docks if d is not None], [int(window.width() * 0.46)] * 3,
+                       Qt.Orientation.Horizontal)
+    for name, dock in (("panel-reference", window.reference_dock),
+                       ("panel-simulator", window.simulator_dock),
                        ("main-window", window.composer_dock)):
         if dock is None:
             continue
@@ -180,16 +182,27 @@ async def save_screenshots(window: Any, directory: str | Path) -> list[Path]:
 def run_demo_app(screenshots: str | None = None) -> int:
     """``infobip-console demo``: open the window, run the story, optionally save screenshots
     and exit (non-zero if a step failed)."""
-    import qasync
+    import tempfile
 
+    import qasync
+    from PySide6.QtCore import QSettings
+
+    from console.journal import Journal
     from ui.app import make_application
     from ui.context import AppContext
     from ui.main_window import MainWindow
+    from ui.profiles import SecretStore
 
     app = make_application()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    ctx = AppContext()
+    if screenshots:  # pictures of this run only: no saved layout, history or keyring
+        ctx = AppContext(settings=QSettings(str(Path(tempfile.mkdtemp()) / "demo.ini"),
+                                            QSettings.Format.IniFormat),
+                         journal=Journal(Path(tempfile.mkdtemp()) / "demo.sqlite"),
+                         secrets=SecretStore(use_keyring=False))
+    else:
+        ctx = AppContext()
     window = MainWindow(ctx)
     window.resize(1680, 940)
     window.show()

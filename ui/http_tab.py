@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -33,8 +32,10 @@ from PySide6.QtWidgets import (
 
 from ui.context import AppContext, alive
 from ui.highlight import BodyHighlighter, kind_of_text
+from ui.layout import restore_layout, save_layout, vstack
 from ui.models import Column, LiveTableModel
 from ui.pairs import PairsTable
+from ui.text_views import text_view
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD")
 _ERROR = QBrush(QColor("#d03030"))
@@ -59,12 +60,6 @@ HISTORY_COLUMNS = (
            align_right=True),
     Column("preset", lambda ex: ex.name),
 )
-
-
-def _mono() -> QFont:
-    f = QFont("monospace")
-    f.setStyleHint(QFont.StyleHint.Monospace)
-    return f
 
 
 class HttpTab(QWidget):
@@ -106,16 +101,10 @@ class HttpTab(QWidget):
         line.addWidget(self.send_button)
 
         # --- request editor
-        self.body_edit = QPlainTextEdit()
-        self.body_edit.setFont(_mono())
-        self.body_edit.setPlaceholderText("Request body (JSON or XML)")
+        self.body_edit = text_view(read_only=False, placeholder="Request body (JSON or XML)")
         self.body_highlighter = BodyHighlighter(self.body_edit.document())
         self.body_status = QLabel()
-        body_page = QWidget()
-        body_layout = QVBoxLayout(body_page)
-        body_layout.setContentsMargins(0, 0, 0, 0)
-        body_layout.addWidget(self.body_edit)
-        body_layout.addWidget(self.body_status)
+        body_page = vstack(self.body_edit, self.body_status)
         self.query_table = PairsTable(("parameter", "value"))
         self.headers_table = PairsTable(("header", "value"))
         self.request_tabs = QTabWidget()
@@ -130,34 +119,22 @@ class HttpTab(QWidget):
         self.explain_label = QLabel()
         self.explain_label.setWordWrap(True)
         self.explain_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.response_body = QPlainTextEdit()
-        self.response_body.setReadOnly(True)
-        self.response_body.setFont(_mono())
+        self.response_body = text_view()
         self.response_highlighter = BodyHighlighter(self.response_body.document())
-        self.response_headers = QPlainTextEdit()
-        self.response_headers.setReadOnly(True)
-        self.response_headers.setFont(_mono())
-        self.request_sent = QPlainTextEdit()
-        self.request_sent.setReadOnly(True)
-        self.request_sent.setFont(_mono())
-        self.timings_view = QPlainTextEdit()
-        self.timings_view.setReadOnly(True)
-        self.timings_view.setFont(_mono())
+        self.response_headers = text_view()
+        self.request_sent = text_view()
+        self.timings_view = text_view()
         self.response_tabs = QTabWidget()
         self.response_tabs.addTab(self.response_body, "Body")
         self.response_tabs.addTab(self.response_headers, "Headers")
         self.response_tabs.addTab(self.request_sent, "Request sent")
         self.response_tabs.addTab(self.timings_view, "Timings")
-        response = QWidget()
-        rl = QVBoxLayout(response)
-        rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(self.status_label)
-        rl.addWidget(self.explain_label)
-        rl.addWidget(self.response_tabs, 1)
+        response = vstack(self.status_label, self.explain_label, (self.response_tabs, 1))
 
         # --- history
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Search history (URL, body, message id…)")
+        self.filter_edit.setToolTip("Search every exchange in the journal (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
         self.curl_button = QPushButton("Copy as cURL")
         self.curl_button.setToolTip("Copy the selected exchange (or the editor's request) as a "
@@ -178,16 +155,13 @@ class HttpTab(QWidget):
         history_bar.addWidget(self.filter_edit, 1)
         history_bar.addWidget(self.curl_button)
         history_bar.addWidget(self.har_button)
-        history = QWidget()
-        hl = QVBoxLayout(history)
-        hl.setContentsMargins(0, 0, 0, 0)
-        hl.addLayout(history_bar)
-        hl.addWidget(self.history_view)
+        history = vstack(history_bar, self.history_view)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.request_tabs)
         top.addWidget(response)
         top.setSizes([500, 600])
+        self.request_split = top
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(history)
@@ -202,6 +176,8 @@ class HttpTab(QWidget):
         self.send_button.clicked.connect(self.send)
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(seq), self, activated=self.send)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.filter_edit.setFocus).setContext(
+            Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.body_edit.textChanged.connect(self._validate_soon)
         self._validate_timer = QTimer(self)
         self._validate_timer.setSingleShot(True)
@@ -459,16 +435,22 @@ class HttpTab(QWidget):
 
     # ------------------------------------------------------------------ state
 
+    def _layout_parts(self) -> dict[str, Any]:
+        return {"http/split": self.splitter, "http/split_request": self.request_split,
+                "http/history_header": self.history_view.horizontalHeader()}
+
     def _restore(self, settings: Any) -> None:
         fmt = settings.value("http/format", "json")
         self.format_box.setCurrentText(fmt if fmt in ("json", "xml") else "json")
         name = settings.value("http/preset", "sms-single")
         idx = self.preset_box.findData(name)
         self.preset_box.setCurrentIndex(idx if idx > 0 else self.preset_box.findData("sms-single"))
+        restore_layout(settings, self._layout_parts())
 
     def save_state(self, settings: Any) -> None:
         settings.setValue("http/format", self.format_box.currentText())
         settings.setValue("http/preset", self.preset_box.currentData() or "")
+        save_layout(settings, self._layout_parts())
 
 
 def _masked(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -5,6 +5,13 @@ addresses and the latest message or error.
 Each tab lives in its own module and is built with the shared :class:`ui.context.AppContext`;
 a tab whose module is missing or fails to build is replaced by a note saying why, so the
 window always opens.
+
+The window appears before its contents: the constructor makes only the frame (tab bar,
+docks, toolbar, menus, status bar) with a :class:`ui.lazy_page.LazyPage` per tab and panel.
+After the first paint the pages are built one per event-loop turn — the current tab and the
+visible panel first, then jobs queued with :meth:`MainWindow.when_shown` (the app starts the
+embedded simulator there), then the rest. A page asked for earlier (:meth:`MainWindow.tab`,
+selecting its tab, showing its dock) is built on the spot.
 """
 
 from __future__ import annotations
@@ -13,10 +20,11 @@ import importlib
 import logging
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -24,14 +32,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QTabWidget,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
-from ui.composer import ComposerPanel
 from ui.context import AppContext
+from ui.lazy_page import LazyPage, PlaceholderTab
 from ui.profiles import ProfileDialog, ProfileSwitcher
-from ui.reference_panel import ReferencePanel
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +49,14 @@ TABS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("DLRs", ("ui.dlr",), "DlrTab"),
     ("Webhooks", ("ui.webhooks_tab",), "WebhooksTab"),
 )
+# (dock title, object name, module, class, whether it takes the context)
+PANELS: tuple[tuple[str, str, str, str, bool], ...] = (
+    ("Composer", "composerDock", "ui.composer", "ComposerPanel", False),
+    ("Reference", "referenceDock", "ui.reference_panel", "ReferencePanel", False),
+    ("Simulator", "simulatorDock", "ui.simulator_panel", "SimulatorPanel", True),
+)
 
-
-class PlaceholderTab(QWidget):
-    """Shown instead of a tab that could not be built; says why."""
-
-    def __init__(self, title: str, reason: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.reason = reason
-        label = QLabel(f"<h3>{title}</h3><p>This tab is not available yet.</p>"
-                       f"<pre>{reason}</pre>")
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        label.setWordWrap(True)
-        QVBoxLayout(self).addWidget(label)
+__all__ = ["APP_TITLE", "MainWindow", "PlaceholderTab", "build_tab"]
 
 
 def build_tab(title: str, modules: tuple[str, ...], cls_name: str, ctx: AppContext) -> QWidget:
@@ -85,39 +85,37 @@ def build_tab(title: str, modules: tuple[str, ...], cls_name: str, ctx: AppConte
 class MainWindow(QMainWindow):
     """The application window."""
 
+    ready = Signal()  # every tab and panel is built (after the first paint)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(APP_TITLE)
         self.setObjectName("MainWindow")
         self.resize(1280, 820)
+        self._soon: list[Callable[[], Any]] = []  # startup jobs, first the visible pages
+        self._later: list[Callable[[], Any]] = []
+        self._started = False  # the first paint happened: startup jobs are running
+        self._done = False
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.setDocumentMode(True)
-        self.tab_widgets: dict[str, QWidget] = {}
+        self.pages: dict[str, LazyPage] = {}
         for title, modules, cls_name in TABS:
-            widget = build_tab(title, modules, cls_name, ctx)
-            self.tab_widgets[title] = widget
-            self.tabs.addTab(widget, title)
+            page = LazyPage(title, lambda t=title, m=modules, c=cls_name: build_tab(t, m, c, ctx))
+            self.pages[title] = page
+            self.tabs.addTab(page, title)
         self.setCentralWidget(self.tabs)
 
-        self.composer = ComposerPanel()
-        self.reference = ReferencePanel()
-        self.composer_dock = self._dock("Composer", self.composer, "composerDock")
-        self.reference_dock = self._dock("Reference", self.reference, "referenceDock")
-        self.simulator_panel: QWidget | None = None
-        self.simulator_dock: QDockWidget | None = None
-        try:
-            from ui.simulator_panel import SimulatorPanel
-
-            self.simulator_panel = SimulatorPanel(ctx)
-            self.simulator_dock = self._dock("Simulator", self.simulator_panel, "simulatorDock")
-        except ImportError:
-            pass
-        except Exception as exc:
-            ctx.report_error(f"simulator panel failed to open: {exc}")
-        docks = [d for d in (self.composer_dock, self.reference_dock, self.simulator_dock) if d]
+        self.panels: dict[str, LazyPage] = {}
+        docks: list[QDockWidget] = []
+        for title, name, module, cls_name, with_ctx in PANELS:
+            page = LazyPage(title, lambda m=module, c=cls_name, w=with_ctx: self._make_panel(m, c, w),
+                            on_error=ctx.report_error)
+            self.panels[title] = page
+            docks.append(self._dock(title, page, name))
+        self.composer_dock, self.reference_dock, self.simulator_dock = docks
         for dock in docks:
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         for dock in docks[1:]:
@@ -132,7 +130,95 @@ class MainWindow(QMainWindow):
         ctx.simulator_changed.connect(self.update_addresses)
         self.update_addresses()
         self.restore_state()
+        # a page the user turns to is built on the spot (once startup has begun)
+        self.tabs.currentChanged.connect(self._current_tab_changed)
+        for dock, page in zip(docks, self.panels.values(), strict=True):
+            dock.visibilityChanged.connect(
+                lambda visible, p=page: visible and self._started and p.content())
         self._close_ok = False
+
+    def _make_panel(self, module: str, cls_name: str, with_ctx: bool) -> QWidget:
+        cls = getattr(importlib.import_module(module), cls_name)
+        return cls(self.ctx) if with_ctx else cls()
+
+    # ------------------------------------------------------------------ startup
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._started:
+            self._started = True
+            self._queue_startup()
+            QTimer.singleShot(0, self, self._run_next)
+
+    def _queue_startup(self) -> None:
+        current = self.tabs.currentWidget()
+        assert isinstance(current, LazyPage)
+        visible = [p for d, p in zip(self._docks(), self.panels.values(), strict=True)
+                   if d.isVisible()]
+        self._soon[:0] = [current.content, *(p.content for p in visible)]
+        rest = [p for p in (*self.pages.values(), *self.panels.values())
+                if p is not current and p not in visible]
+        self._later.extend(p.content for p in rest)
+
+    def when_shown(self, job: Callable[[], Any]) -> None:
+        """Run ``job`` after the first paint, once the visible pages are built (or at the next
+        event-loop turn if that has happened already)."""
+        self._soon.append(job)
+        if self._done:
+            self._done = False
+            QTimer.singleShot(0, self, self._run_next)
+
+    def _run_next(self) -> None:
+        queue = self._soon or self._later
+        if not queue:
+            if not self._done:
+                self._done = True
+                self.ready.emit()
+            return
+        job = queue.pop(0)
+        try:
+            job()
+        except Exception as exc:  # one failing job must not stop the others
+            log.error("startup job failed:\n%s", traceback.format_exc())
+            self.ctx.report_error(f"start: {exc}")
+        QTimer.singleShot(0, self, self._run_next)
+
+    def _current_tab_changed(self, index: int) -> None:
+        page = self.tabs.widget(index)
+        if self._started and isinstance(page, LazyPage):
+            page.content()
+
+    def _docks(self) -> list[QDockWidget]:
+        return [self.composer_dock, self.reference_dock, self.simulator_dock]
+
+    # ------------------------------------------------------------------ pages
+
+    def tab(self, title: str) -> Any:
+        """The widget of the tab titled ``title`` (HTTP, SMPP, DLRs, Webhooks), built now if it
+        was not yet."""
+        return self.pages[title].content()
+
+    def show_tab(self, title: str) -> Any:
+        """Make the tab titled ``title`` current; returns its widget."""
+        self.tabs.setCurrentWidget(self.pages[title])
+        return self.tab(title)
+
+    @property
+    def tab_widgets(self) -> dict[str, QWidget]:
+        """The tabs built so far, by title."""
+        return {t: p.content() for t, p in self.pages.items() if p.is_built}
+
+    @property
+    def composer(self) -> Any:
+        return self.panels["Composer"].content()
+
+    @property
+    def reference(self) -> Any:
+        return self.panels["Reference"].content()
+
+    @property
+    def simulator_panel(self) -> Any:
+        return self.panels["Simulator"].content()
 
     # ------------------------------------------------------------------ building
 
@@ -308,7 +394,3 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         super().closeEvent(event)
-
-    def tab(self, title: str) -> Any:
-        """The widget of the tab titled ``title`` (HTTP, SMPP, DLRs, Webhooks)."""
-        return self.tab_widgets[title]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from PySide6.QtCore import (
@@ -76,39 +76,54 @@ class ConnectionProfile:
 
 
 class SecretStore:
-    """Passwords in the system keyring; in memory only when no keyring backend works."""
+    """Passwords in the system keyring; in memory only when no keyring backend works.
+
+    The keyring is opened on first use, not when the store is made: importing it and asking
+    its backend (D-Bus on Linux) costs time the window's start should not pay.
+    """
 
     def __init__(self, service: str = KEYRING_SERVICE, *, use_keyring: bool = True) -> None:
         self.service = service
         self._memory: dict[str, str] = {}
-        self.keyring_error: str | None = None
+        self._error: str | None = None
         self._keyring: Any = None
-        if use_keyring:
+        self._opened = not use_keyring
+        if not use_keyring:
+            self._error = "keyring disabled: passwords are kept for this run only"
+
+    def _open(self) -> Any:
+        if not self._opened:
+            self._opened = True
             try:
                 import keyring
                 from keyring.backends import fail
 
                 if isinstance(keyring.get_keyring(), fail.Keyring):
-                    self.keyring_error = "no system keyring: passwords are kept for this run only"
+                    self._error = "no system keyring: passwords are kept for this run only"
                 else:
                     self._keyring = keyring
             except Exception as exc:  # keyring missing or its backend broken
-                self.keyring_error = f"keyring unavailable ({exc}): passwords kept for this run only"
-        else:
-            self.keyring_error = "keyring disabled: passwords are kept for this run only"
+                self._error = f"keyring unavailable ({exc}): passwords kept for this run only"
+        return self._keyring
+
+    @property
+    def keyring_error(self) -> str | None:
+        self._open()
+        return self._error
 
     @property
     def persistent(self) -> bool:
-        return self._keyring is not None
+        return self._open() is not None
 
     def get(self, key: str) -> str:
         if key in self._memory:
             return self._memory[key]
-        if self._keyring is not None:
+        backend = self._open()
+        if backend is not None:
             try:
-                value = self._keyring.get_password(self.service, key)
+                value = backend.get_password(self.service, key)
             except Exception as exc:  # a locked or broken backend must not break the app
-                self.keyring_error = f"keyring read failed: {exc}"
+                self._error = f"keyring read failed: {exc}"
                 value = None
             if value is not None:
                 self._memory[key] = value
@@ -117,14 +132,15 @@ class SecretStore:
 
     def set(self, key: str, value: str) -> None:
         self._memory[key] = value
-        if self._keyring is not None:
+        backend = self._open()
+        if backend is not None:
             try:
                 if value:
-                    self._keyring.set_password(self.service, key, value)
+                    backend.set_password(self.service, key, value)
                 else:
-                    self._keyring.delete_password(self.service, key)
+                    backend.delete_password(self.service, key)
             except Exception as exc:
-                self.keyring_error = f"keyring write failed ({exc}): password kept for this run only"
+                self._error = f"keyring write failed ({exc}): password kept for this run only"
 
 
 class ProfilesModel(QAbstractListModel):
@@ -143,6 +159,9 @@ class ProfilesModel(QAbstractListModel):
                               smpp_host="smpp3.infobip.com", smpp_port=8887, smpp_tls=True),
         ]
         self._current = 0
+        # saved profiles whose passwords are not read from the secret store yet: read on
+        # first use, so the window opens without waiting for the keyring
+        self._unread: set[str] = set()
         self._load()
 
     # ------------------------------------------------------------------ model
@@ -154,24 +173,32 @@ class ProfilesModel(QAbstractListModel):
         if not index.isValid():
             return None
         p = self._profiles[index.row()]
+        if role == self.ProfileRole:
+            return self._with_secrets(index.row())
         if role == Qt.ItemDataRole.DisplayRole:
             return p.name
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"HTTP {p.http_base_url or '—'}\nSMPP {p.smpp_host}:{p.smpp_port}" + (
                 " (TLS)" if p.smpp_tls else "")
-        if role == self.ProfileRole:
-            return p
         return None
 
     # ------------------------------------------------------------------ access
 
     @property
     def profiles(self) -> list[ConnectionProfile]:
-        return list(self._profiles)
+        return [self._with_secrets(row) for row in range(len(self._profiles))]
 
     @property
     def current(self) -> ConnectionProfile:
-        return self._profiles[self._current]
+        return self._with_secrets(self._current)
+
+    def _with_secrets(self, row: int) -> ConnectionProfile:
+        p = self._profiles[row]
+        if p.name in self._unread:
+            self._unread.discard(p.name)
+            for key in p.SECRETS:
+                setattr(p, key, self.secrets.get(f"{p.name}/{key}"))
+        return p
 
     @property
     def current_row(self) -> int:
@@ -192,6 +219,7 @@ class ProfilesModel(QAbstractListModel):
             raise ValueError("the embedded simulator profile is filled in by the simulator")
         for key in profile.SECRETS:
             self.secrets.set(f"{profile.name}/{key}", getattr(profile, key))
+        self._unread.discard(profile.name)
         row = self.find(profile.name)
         if row >= 0:
             self._profiles[row] = profile
@@ -257,7 +285,7 @@ class ProfilesModel(QAbstractListModel):
                 continue
             if p.kind == EMBEDDED:
                 continue
-            p = replace(p, **{k: self.secrets.get(f"{p.name}/{k}") for k in p.SECRETS})
+            self._unread.add(p.name)
             row = self.find(p.name)
             if row >= 0:
                 self._profiles[row] = p

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-_Index = QModelIndex | QPersistentModelIndex
+from ui.models import Column, LiveTableModel
+
 TABLE_TITLES = {
     "http_status_group": "HTTP status group", "http_status": "HTTP status",
     "http_error_group": "HTTP error group", "gsm_error": "HTTP GSM error",
@@ -46,61 +47,38 @@ def details(entry: Any) -> str:
     return "; ".join(out)
 
 
-class ReferenceModel(QAbstractTableModel):
+def entry_tooltip(e: Any) -> str:
+    """Name, table and id, meaning (and the spec's Chinese text when it differs), details."""
+    zh = e.get("description_zh") if hasattr(e, "get") else None
+    lines = [f"{e.name} ({TABLE_TITLES.get(e.table, e.table)} {e.id})", e.description]
+    if zh and zh != e.description:
+        lines.append(zh)
+    if details(e):
+        lines.append(details(e))
+    return "\n".join(lines)
+
+
+REFERENCE_COLUMNS = (
+    Column("table", lambda e: TABLE_TITLES.get(e.table, e.table), entry_tooltip),
+    Column("id", lambda e: e.id, entry_tooltip),
+    Column("hex", lambda e: e.hex if isinstance(e.id, int) else "", entry_tooltip),
+    Column("name", lambda e: e.name, entry_tooltip),
+    Column("meaning", lambda e: e.description, entry_tooltip),
+    Column("details", details, entry_tooltip),
+)
+
+
+class ReferenceModel(LiveTableModel):
     """Search results: table, id (decimal and hex), name, meaning, details."""
 
-    HEADERS = ("table", "id", "hex", "name", "meaning", "details")
-
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._entries: list[Any] = []
+        super().__init__(REFERENCE_COLUMNS, interval_ms=None, parent=parent)
 
     def set_entries(self, entries: list[Any]) -> None:
-        self.beginResetModel()
-        self._entries = list(entries)
-        self.endResetModel()
+        self.set_records(entries)
 
     def entry(self, row: int) -> Any:
-        return self._entries[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        e = self._entries[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return TABLE_TITLES.get(e.table, e.table)
-            if col == 1:
-                return str(e.id)
-            if col == 2:
-                return e.hex if isinstance(e.id, int) else ""
-            if col == 3:
-                return e.name
-            if col == 4:
-                return e.description
-            return details(e)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            zh = e.get("description_zh") if hasattr(e, "get") else None
-            lines = [f"{e.name} ({TABLE_TITLES.get(e.table, e.table)} {e.id})", e.description]
-            if zh and zh != e.description:
-                lines.append(zh)
-            if details(e):
-                lines.append(details(e))
-            return "\n".join(lines)
-        return None
+        return self.record(row)
 
 
 class ReferencePanel(QWidget):

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -34,7 +33,9 @@ from PySide6.QtWidgets import (
 
 from ui.context import AppContext, alive
 from ui.highlight import BodyHighlighter, kind_of_text
+from ui.layout import restore_layout, save_layout, vstack
 from ui.models import Column, LiveTableModel
+from ui.text_views import text_view
 
 _ERROR = QBrush(QColor("#d03030"))
 REPLY_PATHS = (("/dlr", "/dlr"), ("/intermediate", "/intermediate"), ("/mo", "/mo"),
@@ -63,12 +64,6 @@ REPORT_COLUMNS = (
     Column("done at", lambda r: r.done_at or ""),
     Column("callbackData", lambda r: r.callback_data or ""),
 )
-
-
-def _mono() -> QFont:
-    f = QFont("monospace")
-    f.setStyleHint(QFont.StyleHint.Monospace)
-    return f
 
 
 def _is_problem(hit: Any) -> QBrush | None:
@@ -143,6 +138,7 @@ class WebhooksTab(QWidget):
         # --- hits
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter hits (path, message id, status…)")
+        self.filter_edit.setToolTip("Show only the hits with this text in any column (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
         self.hits = LiveTableModel(HIT_COLUMNS, max_rows=100_000, foreground=_is_problem,
                                    parent=self)
@@ -163,13 +159,9 @@ class WebhooksTab(QWidget):
             QHeaderView.ResizeMode.ResizeToContents)
 
         # --- detail
-        self.body_view = QPlainTextEdit()
-        self.body_view.setReadOnly(True)
-        self.body_view.setFont(_mono())
+        self.body_view = text_view()
         self.body_highlighter = BodyHighlighter(self.body_view.document())
-        self.headers_view = QPlainTextEdit()
-        self.headers_view.setReadOnly(True)
-        self.headers_view.setFont(_mono())
+        self.headers_view = text_view()
         self.reports = LiveTableModel(REPORT_COLUMNS, interval_ms=50, parent=self)
         self.reports_view = QTableView()
         self.reports_view.setModel(self.reports)
@@ -188,22 +180,13 @@ class WebhooksTab(QWidget):
         replay = QHBoxLayout()
         replay.addWidget(self.replay_url, 1)
         replay.addWidget(self.replay_button)
-        detail = QWidget()
-        dl = QVBoxLayout(detail)
-        dl.setContentsMargins(0, 0, 0, 0)
-        dl.addWidget(self.detail_tabs, 1)
-        dl.addLayout(replay)
-        dl.addWidget(self.replay_label)
-
-        hits_box = QWidget()
-        hl = QVBoxLayout(hits_box)
-        hl.setContentsMargins(0, 0, 0, 0)
-        hl.addWidget(self.filter_edit)
-        hl.addWidget(self.hits_view, 1)
+        detail = vstack((self.detail_tabs, 1), replay, self.replay_label)
+        hits_box = vstack(self.filter_edit, (self.hits_view, 1))
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(hits_box)
         split.addWidget(detail)
         split.setSizes([380, 320])
+        self.split = split
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addLayout(rules)
@@ -216,6 +199,8 @@ class WebhooksTab(QWidget):
         self.rule_apply.clicked.connect(self.apply_rule)
         self.rule_path.currentIndexChanged.connect(lambda _i: self._show_rule())
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.filter_edit.setFocus).setContext(
+            Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.hits_view.selectionModel().currentRowChanged.connect(
             lambda cur, _p: self.show_hit(self.hits.record(self.proxy.mapToSource(cur).row()))
             if cur.isValid() else None)
@@ -223,6 +208,7 @@ class WebhooksTab(QWidget):
         self.hits.flushed.connect(lambda _n: self.count_label.setText(f"{self.listener.count} hits"))
         self._show_rule()
         self._update_state()
+        restore_layout(ctx.settings, self._layout_parts())
         port = ctx.settings.value("webhooks/port", 0)
         try:
             self.port_spin.setValue(int(port))
@@ -358,6 +344,10 @@ class WebhooksTab(QWidget):
 
         return self.ctx.spawn(self.listener.replay(hit, url), "replay", on_done=done)
 
+    def _layout_parts(self) -> dict[str, Any]:
+        return {"webhooks/split": self.split}
+
     def save_state(self, settings: Any) -> None:
+        save_layout(settings, self._layout_parts())
         settings.setValue("webhooks/port", self.port_spin.value())
         settings.setValue("webhooks/autostart", "true" if self.listener.running else "false")

@@ -22,8 +22,9 @@ def test_demo_fills_every_tab(window, run_async, tmp_path):
     assert {"bind_transceiver", "submit_sm", "deliver_sm"} <= smpp_commands
     assert window.tab("DLRs").model.rowCount() >= 3
     paths = run_async(save_screenshots(window, tmp_path))
-    assert [p.name for p in paths] == ["http.png", "smpp.png", "dlrs.png", "webhooks.png",
-                                       "reference.png", "simulator.png", "main-window.png"]
+    assert [p.name for p in paths] == ["tab-http.png", "tab-smpp.png", "tab-dlrs.png",
+                                       "tab-webhooks.png", "panel-reference.png",
+                                       "panel-simulator.png", "main-window.png"]
     assert all(not QImage(str(p)).isNull() for p in paths)
 
 
@@ -36,5 +37,5 @@ def test_demo_command_saves_screenshots(tmp_path):
     assert "demo finished" in out.stdout, out.stdout + out.stderr
     assert "Traceback" not in out.stderr, out.stderr
     assert sorted(p.name for p in (tmp_path / "shots").iterdir()) == [
-        "dlrs.png", "http.png", "main-window.png", "reference.png", "simulator.png", "smpp.png",
-        "webhooks.png"]
+        "main-window.png", "panel-reference.png", "panel-simulator.png", "tab-dlrs.png",
+        "tab-http.png", "tab-smpp.png", "tab-webhooks.png"]

@@ -1,15 +1,19 @@
-"""The window: four tabs, docks, status bar with the simulator's addresses, saved state."""
+"""The window: four tabs, docks, status bar with the simulator's addresses, saved state, and
+its contents built after the first paint."""
 
 from __future__ import annotations
 
+from ui.lazy_page import LazyPage, PlaceholderTab
 from ui.main_window import MainWindow
 
 
 def test_window_has_four_tabs_and_panels(window):
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert titles == ["HTTP", "SMPP", "DLRs", "Webhooks"]
-    assert window.composer_dock.widget() is window.composer
-    assert window.reference_dock.widget() is window.reference
+    composer, reference = window.composer, window.reference
+    assert window.composer_dock.widget().content() is composer
+    assert composer.parent() is window.composer_dock.widget()
+    assert window.reference_dock.widget().content() is reference
     assert window.profile_switcher.currentText() == "Embedded simulator"
 
 
@@ -70,3 +74,51 @@ def test_new_custom_profile_from_the_dialog(window, ctx):
 
     assert "s3cret-value" not in (data_dir() / "settings.ini").read_text()
     assert "staging.example.com" in (data_dir() / "settings.ini").read_text()
+
+
+def test_window_appears_first_and_builds_its_pages_after_the_first_paint(qtbot, ctx):
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    pages = [*win.pages.values(), *win.panels.values()]
+    assert all(isinstance(p, LazyPage) for p in pages)
+    assert not any(p.is_built for p in pages)  # the constructor makes only the frame
+    order: list[str] = []
+    win.when_shown(lambda: order.append(
+        "job after " + ",".join(t for t, p in win.pages.items() if p.is_built)))
+    with qtbot.waitSignal(win.ready, timeout=10_000):
+        win.show()
+    assert all(p.is_built for p in pages)
+    # the current tab comes first, then the queued job, then the other tabs
+    assert order == ["job after HTTP"]
+    assert not any(isinstance(p.content(), PlaceholderTab) for p in pages), ctx.errors
+    assert ctx.errors == []
+    # a job queued once the window is ready runs at the next turn of the loop
+    with qtbot.waitSignal(win.ready, timeout=5000):
+        win.when_shown(lambda: order.append("late"))
+    assert order[-1] == "late"
+
+
+def test_a_tab_is_built_when_asked_for_or_selected(qtbot, ctx):
+    win = MainWindow(ctx)  # never shown: nothing is built by the startup queue
+    qtbot.addWidget(win)
+    smpp = win.tab("SMPP")
+    assert type(smpp).__name__ == "SmppTab" and win.pages["SMPP"].is_built
+    assert not win.pages["DLRs"].is_built
+    win._started = True  # as after the first paint
+    win.tabs.setCurrentIndex(2)
+    assert win.pages["DLRs"].is_built
+    assert win.show_tab("Webhooks") is win.tab("Webhooks")
+    assert win.tabs.currentIndex() == 3
+
+
+def test_a_page_that_fails_to_build_says_why(qtbot, ctx):
+    def broken():
+        raise ValueError("no display for charts")
+
+    page = LazyPage("Timeline", broken, on_error=ctx.report_error)
+    qtbot.addWidget(page)
+    widget = page.content()
+    assert isinstance(widget, PlaceholderTab)
+    assert widget.reason == "ValueError: no display for charts"
+    assert ctx.errors == ["Timeline failed to open: no display for charts"]
+    assert page.content() is widget  # built once

@@ -1,10 +1,11 @@
-"""A table model for live records: events are queued and flushed by a QTimer in batches.
+"""A table model of records shown through :class:`Column` descriptions.
 
-Producers call :meth:`LiveTableModel.enqueue` as often as they like (it only appends to a
-list); every ``interval_ms`` the timer moves the queue into the model with *one*
-``beginInsertRows``/``endInsertRows`` per batch, so a burst of thousands of records costs one
-view update. Older records can be loaded lazily (``canFetchMore``/``fetchMore``) through a
-``loader(offset, limit)`` callable, e.g. a journal query.
+Live records are queued and flushed by a QTimer in batches (see :mod:`ui.models.batched`):
+producers call :meth:`LiveTableModel.enqueue` as often as they like, and a burst of thousands
+of records costs one view update. Older records can be loaded lazily
+(``canFetchMore``/``fetchMore``) through a ``loader(offset, limit)`` callable, e.g. a journal
+query. Tables whose rows are replaced as a whole (search results, a text's parts) use
+:meth:`LiveTableModel.set_records` with ``interval_ms=None``.
 """
 
 from __future__ import annotations
@@ -13,16 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush
+
+from ui.models.batched import BatchedTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 Loader = Callable[[int, int], Sequence[Any]]
@@ -38,42 +33,29 @@ class Column:
     align_right: bool = False
 
 
-class LiveTableModel(QAbstractTableModel):
+class LiveTableModel(BatchedTableModel):
     """Rows of records, newest first or last, fed by :meth:`enqueue` and flushed in batches."""
 
-    flushed = Signal(int)  # rows added by the last flush
-
     def __init__(self, columns: Sequence[Column], *, newest_first: bool = False,
-                 interval_ms: int = 50, max_rows: int | None = None, loader: Loader | None = None,
-                 page: int = 200, foreground: Callable[[Any], QBrush | None] | None = None,
+                 interval_ms: int | None = 50, max_rows: int | None = None,
+                 loader: Loader | None = None, page: int = 200,
+                 foreground: Callable[[Any], QBrush | None] | None = None,
                  parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(interval_ms=interval_ms, parent=parent)
         self.columns = list(columns)
+        self.titles = tuple(c.title for c in self.columns)
         self.newest_first = newest_first
         self.max_rows = max_rows
         self.loader = loader
         self.page = page
         self.foreground = foreground
         self._rows: list[Any] = []
-        self._pending: list[Any] = []
         self._more = loader is not None
         self._loaded = 0  # records obtained from the loader
-        self._timer = QTimer(self)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self.flush)
-        self._timer.start()
 
     # ------------------------------------------------------------------ feeding
 
-    def enqueue(self, record: Any) -> None:
-        """Queue a record; it appears at the next flush (cheap, call it per event)."""
-        self._pending.append(record)
-
-    def flush(self) -> int:
-        """Move the queued records into the model (one insert per batch)."""
-        if not self._pending:
-            return 0
-        batch, self._pending = self._pending, []
+    def _insert_batch(self, batch: list[Any]) -> int:
         n = len(batch)
         if self.newest_first:
             self.beginInsertRows(QModelIndex(), 0, n - 1)
@@ -84,8 +66,16 @@ class LiveTableModel(QAbstractTableModel):
             self._rows.extend(batch)
         self.endInsertRows()
         self._trim()
-        self.flushed.emit(n)
         return n
+
+    def set_records(self, records: Sequence[Any]) -> None:
+        """Replace every row with ``records`` (in display order) at once."""
+        self.beginResetModel()
+        self._rows = list(records)
+        self._drop_pending()
+        self._loaded = 0
+        self._more = False
+        self.endResetModel()
 
     def _trim(self) -> None:
         if self.max_rows is None or len(self._rows) <= self.max_rows:
@@ -103,7 +93,7 @@ class LiveTableModel(QAbstractTableModel):
     def clear(self) -> None:
         self.beginResetModel()
         self._rows.clear()
-        self._pending.clear()
+        self._drop_pending()
         self._loaded = 0
         self._more = self.loader is not None
         self.endResetModel()
@@ -147,15 +137,6 @@ class LiveTableModel(QAbstractTableModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].title
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -1,7 +1,8 @@
 """The PDU list: a table model of :class:`console.smpp.events.PduEvent` fed in timer batches.
 
 Producers call :meth:`PduListModel.enqueue` per event (a list append, nothing else); a QTimer
-moves the queue into the model every ``interval_ms`` with one ``beginInsertRows`` per batch.
+moves the queue into the model every ``interval_ms`` with one ``beginInsertRows`` per batch
+(the batching of :class:`ui.models.batched.BatchedTableModel`).
 Filtering (hide enquire_link, a text filter) is done by the model on its own arrays — the view
 never runs Python per row except for the rows it paints. enquire_link is recognised from the
 command id in the raw header, so hiding it never decodes a PDU.
@@ -12,19 +13,12 @@ from __future__ import annotations
 import bisect
 import struct
 import time
-from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
+
+from ui.models.batched import BatchedTableModel
 
 _Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Time", "Dir", "Command", "Status", "Seq", "Latency", "Summary")
@@ -59,44 +53,24 @@ def event_text(ev: Any) -> str:
     return f"{ev.direction} {pdu.command} {pdu.status_name} #{pdu.sequence_number} {summary}".lower()
 
 
-class PduListModel(QAbstractTableModel):
+class PduListModel(BatchedTableModel):
     """Rows of PDU events; ``hide_enquire`` and ``text_filter`` select the rows shown."""
 
-    flushed = Signal(int)  # rows made visible by the last flush
+    titles = COLUMNS
 
     def __init__(self, *, interval_ms: int = 50, max_events: int = 1_000_000,
                  parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(interval_ms=interval_ms, parent=parent)
         self.max_events = max_events
         self._all: list[Any] = []  # every event kept, oldest first
         self._base = 0  # global number of _all[0] (events dropped from the front so far)
         self._view: list[int] = []  # global numbers of the visible events, ascending
-        self._pending: list[Any] = []
         self._hide_enquire = True
         self._text = ""
-        self._timer = QTimer(self)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self.flush)
-        self._timer.start()
 
     # ------------------------------------------------------------------ feeding
 
-    def enqueue(self, event: Any) -> None:
-        """Queue one event; it shows at the next flush."""
-        self._pending.append(event)
-
-    def extend(self, events: Iterable[Any]) -> None:
-        self._pending.extend(events)
-
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
-
-    def flush(self) -> int:
-        """Move queued events into the model: one row insert for the whole batch."""
-        if not self._pending:
-            return 0
-        batch, self._pending = self._pending, []
+    def _insert_batch(self, batch: list[Any]) -> int:
         first = self._base + len(self._all)
         self._all.extend(batch)
         shown = [first + i for i, ev in enumerate(batch) if self._accepts(ev)]
@@ -106,7 +80,6 @@ class PduListModel(QAbstractTableModel):
             self._view.extend(shown)
             self.endInsertRows()
         self._trim()
-        self.flushed.emit(len(shown))
         return len(shown)
 
     def _trim(self) -> None:
@@ -127,7 +100,7 @@ class PduListModel(QAbstractTableModel):
         self.beginResetModel()
         self._all.clear()
         self._view.clear()
-        self._pending.clear()
+        self._drop_pending()
         self._base = 0
         self.endResetModel()
 
@@ -193,15 +166,6 @@ class PduListModel(QAbstractTableModel):
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._view)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

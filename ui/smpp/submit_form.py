@@ -19,10 +19,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QVBoxLayout,
     QWidget,
 )
+
+from ui.layout import vstack
+from ui.progress_strip import ProgressStrip
 
 ENCODINGS = (("auto", None), ("GSM7", "GSM7"), ("Latin-1", "LATIN1"), ("UCS2", "UCS2"))
 CONCATS = (("UDH, 8-bit reference", "udh"), ("UDH, 16-bit reference", "udh16"),
@@ -115,11 +119,11 @@ class SubmitForm(QGroupBox):
         self.text_edit = QPlainTextEdit("Hello from the Infobip Test Console")
         self.text_edit.setMaximumHeight(80)
         self.text_edit.setTabChangesFocus(True)
-        form.addRow("Text", self.text_edit)
         self.preview_label = QLabel()
         self.preview_label.setObjectName("encodingPreview")
         self.preview_label.setWordWrap(True)
-        form.addRow("", self.preview_label)
+        # one row: a form row of its own would get a wrapped label's (too tall) height guess
+        form.addRow("Text", vstack(self.text_edit, self.preview_label))
         self.encoding_combo = QComboBox()
         for label, value in ENCODINGS:
             self.encoding_combo.addItem(label, value)
@@ -179,14 +183,29 @@ class SubmitForm(QGroupBox):
 
         self.submit_button = QPushButton("Submit (Ctrl+Enter)")
         self.submit_button.setObjectName("submitButton")
-        self.submit_button.setShortcut("Ctrl+Return")
+        self.submit_button.setToolTip("Send the text as submit_sm PDU(s) (Ctrl+Enter)")
         self.submit_button.clicked.connect(self.submit_requested)
-        outer.addWidget(self.submit_button)
+        self.repeat_spin = QSpinBox()
+        self.repeat_spin.setObjectName("repeatSpin")
+        self.repeat_spin.setRange(1, 1_000_000)
+        self.repeat_spin.setPrefix("× ")
+        self.repeat_spin.setAccelerated(True)
+        self.repeat_spin.setToolTip("Send the message this many times, as many at once as the "
+                                    "bind's window allows (load-test a bind); progress shows "
+                                    "below and Cancel (Esc) stops")
+        submit_row = QHBoxLayout()
+        submit_row.addWidget(self.submit_button, 1)
+        submit_row.addWidget(self.repeat_spin)
+        outer.addLayout(submit_row)
+        self.progress = ProgressStrip()
+        outer.addWidget(self.progress)
 
         raw_row = QHBoxLayout()
         self.raw_edit = QLineEdit()
         self.raw_edit.setPlaceholderText("raw PDU hex, e.g. 00000010 00000015 00000000 00000001")
         self.raw_button = QPushButton("Send raw")
+        self.raw_button.setToolTip("Send exactly these bytes on the bound session "
+                                   "(Ctrl+Shift+Enter); the answer shows in the list")
         self.raw_button.clicked.connect(self.raw_requested)
         self.decode_button = QPushButton("Decode")
         self.decode_button.setToolTip("Inspect the hex in the detail pane without sending it")

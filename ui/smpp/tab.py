@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,14 +32,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.context import alive, spawn_task
+from ui.layout import restore_layout, save_layout, vstack
+from ui.progress_strip import ProgressStrip
+from ui.smpp.bulk import BulkResult, BulkSend
 from ui.smpp.connection_panel import ConnectionPanel
-from ui.smpp.decode_tree import DecodeTree, MultipartInfo
+from ui.smpp.decode_tree import DecodeTree
 from ui.smpp.hexview import HexView
+from ui.smpp.multipart import multipart_info
 from ui.smpp.pdu_model import COL_SUMMARY, PduListModel
 from ui.smpp.submit_form import SubmitForm, SubmitFormError
+from ui.status_line import StatusLine
 
 log = logging.getLogger(__name__)
-_MESSAGE_COMMANDS = frozenset({"submit_sm", "deliver_sm", "data_sm"})
 
 
 def _split_args(parent: Any, context: Any) -> tuple[QWidget | None, Any]:
@@ -60,15 +65,12 @@ class SmppTab(QWidget):
         self.session: Any = None
         self.current: Any = None  # the event shown in the detail pane
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._bulk: BulkSend | None = None  # a running "repeat N times" submit
+        self._open_task: asyncio.Task[Any] | None = None  # a capture being read
 
         self.connection = ConnectionPanel()
         self.form = SubmitForm()
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.connection)
-        left_layout.addWidget(self.form)
-        left_layout.addStretch(1)
+        left = vstack(self.connection, self.form, None)
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
@@ -79,15 +81,18 @@ class SmppTab(QWidget):
         self.model = PduListModel(parent=self)
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter: command, status, sequence, address, text…")
+        self.filter_edit.setToolTip("Show only the PDUs whose command, status, sequence number, "
+                                    "addresses or text contain this (Ctrl+F)")
         self.filter_edit.setClearButtonEnabled(True)
         self.hide_enquire = QCheckBox("hide enquire_link")
         self.hide_enquire.setToolTip("Hide the keep-alive enquire_link PDUs and their responses")
         self.hide_enquire.setChecked(True)
         self.filter_edit.setMinimumWidth(120)
         open_button = QPushButton("Open…")
-        open_button.setToolTip("Open a .pcap/.pcapng capture and inspect its SMPP PDUs")
+        open_button.setToolTip("Open a .pcap/.pcapng capture and inspect its SMPP PDUs (Ctrl+O)")
         save_button = QPushButton("Save…")
-        save_button.setToolTip("Save every PDU of the list as a .pcap (Wireshark opens it)")
+        save_button.setToolTip("Save every PDU of the list as a .pcap, which Wireshark opens "
+                               "(Ctrl+S)")
         clear_button = QPushButton("Clear")
         self.count_label = QLabel("0 PDUs")
         bar = QHBoxLayout()
@@ -118,12 +123,8 @@ class SmppTab(QWidget):
 
         # Wireshark's arrangement: the list, the decode tree under it, the bytes at the bottom
         right_split = QSplitter(Qt.Orientation.Vertical)
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addLayout(bar)
-        top_layout.addWidget(self.pdu_view)
-        right_split.addWidget(top)
+        self.open_progress = ProgressStrip()
+        right_split.addWidget(vstack(bar, self.open_progress, self.pdu_view))
         right_split.addWidget(self.tree)
         right_split.addWidget(self.hex)
         right_split.setSizes([330, 300, 190])
@@ -134,10 +135,8 @@ class SmppTab(QWidget):
         main.setStretchFactor(1, 1)
         main.setSizes([self._form_width, 1000])
         main.setCollapsible(1, False)
-        self.status_label = QLabel()
+        self.status_label = StatusLine(self.ctx)
         self.status_label.setObjectName("smppStatus")
-        self.status_label.setWordWrap(True)
-        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.addWidget(main, 1)
         layout.addWidget(self.status_label)
@@ -165,8 +164,20 @@ class SmppTab(QWidget):
         self.model.modelReset.connect(self._update_count)
 
         self.splitters = {"main": main, "right": right_split}
-        find = QShortcut(QKeySequence.StandardKey.Find, self, self.filter_edit.setFocus)
-        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.form.progress.cancelled.connect(self.cancel_bulk)
+        self.open_progress.cancelled.connect(self.cancel_open)
+        # Ctrl+Enter submits and Ctrl+Shift+Enter sends the raw hex wherever the focus is in
+        # the window (only the visible tab's shortcuts are live); the rest work inside the tab
+        for keys, action in (("Ctrl+Return", self.submit), ("Ctrl+Enter", self.submit),
+                             ("Ctrl+Shift+Return", self.send_raw),
+                             ("Ctrl+Shift+Enter", self.send_raw)):
+            QShortcut(QKeySequence(keys), self, action)
+        for seq, action in ((QKeySequence.StandardKey.Find, self.filter_edit.setFocus),
+                            (QKeySequence.StandardKey.Open, self._ask_open_pcap),
+                            (QKeySequence.StandardKey.Save, self._ask_save_pcap),
+                            (QKeySequence(Qt.Key.Key_Escape), self.cancel_running)):
+            QShortcut(QKeySequence(seq), self, action).setContext(
+                Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._load_defaults()
         self.restore_state(getattr(self.ctx, "settings", None))
         if self.ctx is not None and hasattr(self.ctx, "add_closer"):
@@ -189,8 +200,7 @@ class SmppTab(QWidget):
 
     def save_state(self, settings: Any) -> None:
         """Remember splitters, the enquire_link toggle, bind type and window (QSettings)."""
-        for name, split in self.splitters.items():
-            settings.setValue(f"smpp/split_{name}", split.saveState())
+        save_layout(settings, {f"smpp/split_{n}": split for n, split in self.splitters.items()})
         settings.setValue("smpp/hide_enquire", self.hide_enquire.isChecked())
         settings.setValue("smpp/bind", self.connection.bind_combo.currentData())
         settings.setValue("smpp/window", self.connection.window_spin.value())
@@ -199,10 +209,8 @@ class SmppTab(QWidget):
         if settings is None:
             return
         try:
-            for name, split in self.splitters.items():
-                state = settings.value(f"smpp/split_{name}")
-                if isinstance(state, QByteArray | bytes) and state:
-                    split.restoreState(QByteArray(state))
+            restore_layout(settings, {f"smpp/split_{n}": split
+                                      for n, split in self.splitters.items()})
             hide = settings.value("smpp/hide_enquire")
             if hide is not None:
                 self.hide_enquire.setChecked(str(hide).lower() in ("true", "1"))
@@ -216,41 +224,19 @@ class SmppTab(QWidget):
 
     def show_error(self, message: str) -> None:
         """Show ``message`` in the tab's status line and the window's."""
-        self.status_label.setStyleSheet("color: #c0392b; font-weight: bold")
-        self.status_label.setText(f"⚠ {message}")
-        if self.ctx is not None and hasattr(self.ctx, "report_error"):
-            self.ctx.report_error(message)
-        else:
-            log.warning("%s", message)
+        self.status_label.show_error(message)
 
     def show_info(self, message: str) -> None:
-        self.status_label.setStyleSheet("")
-        self.status_label.setText(message)
-        if self.ctx is not None and hasattr(self.ctx, "note"):
-            self.ctx.note(message)
+        self.status_label.show_info(message)
 
     def _spawn(self, coro: Awaitable[Any], what: str,
                on_done: Callable[[Any], None] | None = None) -> asyncio.Task[Any]:
-        """Run ``coro`` on the qasync loop; failures end up in the status line."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-
-        def done(t: asyncio.Task[Any]) -> None:
-            self._tasks.discard(t)
-            if t.cancelled():
-                return
-            exc = t.exception()
-            if exc is not None:
-                self.show_error(f"{what}: {exc or type(exc).__name__}")
-                return
-            if on_done is not None:
-                try:
-                    on_done(t.result())
-                except Exception as cb_exc:
-                    self.show_error(f"{what}: {cb_exc}")
-
-        task.add_done_callback(done)
-        return task
+        """Run ``coro`` on the qasync loop (through the window's context when there is one);
+        failures end up in the status line."""
+        spawn = getattr(self.ctx, "spawn", None)
+        if callable(spawn):
+            return spawn(coro, what, on_done=on_done, on_error=self.show_error)
+        return spawn_task(coro, what, self.show_error, on_done, self._tasks)
 
     # ------------------------------------------------------------------ session
 
@@ -335,7 +321,13 @@ class SmppTab(QWidget):
         except (SubmitFormError, ValueError) as exc:
             self.show_error(f"submit: {exc}")
             return None
+        if self._bulk is not None:  # Ctrl+Enter while the button is greyed out
+            self.show_error("submit: a repeated submit is running (Esc stops it)")
+            return None
         session = self.session
+        count = self.form.repeat_spin.value()
+        if count > 1:
+            return self._submit_repeated(session, count, kw)
 
         def done(ids: list[str]) -> None:
             self.show_info(f"submitted {len(ids)} part{'s' if len(ids) != 1 else ''}: "
@@ -344,23 +336,65 @@ class SmppTab(QWidget):
         return self._spawn(send_sms(session, kw.pop("source"), kw.pop("destination"),
                                     kw.pop("text"), **kw), "submit", on_done=done)
 
-    def send_raw(self) -> asyncio.Task[Any] | None:
-        """Send the raw hex request (the session assigns its sequence number)."""
-        from console.smpp import decode_pdu
+    def _submit_repeated(self, session: Any, count: int, kw: dict[str, Any]) -> asyncio.Task[Any]:
+        """Send the form's message ``count`` times with a progress line and Cancel."""
+        strip = self.form.progress
+        bulk = BulkSend(session, count, kw.pop("source"), kw.pop("destination"), kw.pop("text"),
+                        progress=strip, **kw)
+        self._bulk = bulk
+        strip.start("Submitting", count)
+        self.form.submit_button.setEnabled(False)
 
+        def done(result: BulkResult) -> None:
+            (self.show_error if result.failed else self.show_info)(result.summary())
+
+        def finished(_t: Any) -> None:
+            self._bulk = None
+            if alive(strip):
+                strip.finish()
+                self.form.submit_button.setEnabled(True)
+
+        task = self._spawn(bulk.run(), "bulk submit", on_done=done)
+        task.add_done_callback(finished)
+        return task
+
+    def cancel_bulk(self) -> None:
+        """Stop a running bulk submit (messages in flight still get their answers)."""
+        if self._bulk is not None:
+            self._bulk.stop()
+
+    def send_raw(self) -> asyncio.Task[Any] | None:
+        """Send the raw hex field's bytes exactly as they are (sequence number included) and
+        show the answer; returns the task (None if refused). A response PDU goes out without
+        waiting for an answer."""
         try:
-            pdu = decode_pdu(self.form.raw_bytes())
-        except Exception as exc:
+            data = self.form.raw_bytes()
+        except SubmitFormError as exc:
             self.show_error(f"raw PDU: {exc}")
             return None
-        if pdu.is_response:
-            self.show_error("raw PDU: only requests can be sent (this is a response)")
+        declared = int.from_bytes(data[:4], "big")
+        if declared != len(data):
+            self.show_error(f"raw PDU: command_length says {declared} octets but the hex has "
+                            f"{len(data)}")
             return None
         if self.session is None or not self.session.bound:
             self.show_error("SMPP: bind first")
             return None
-        return self._spawn(self.session.submit(pdu), "raw PDU",
-                           on_done=lambda r: self.show_info(f"answer: {r.command} {r.status_name}"))
+        send = getattr(self.session, "send_raw", None)
+        if send is None:  # a console library older than SmppSession.send_raw
+            self.show_error("raw PDU: this SMPP session cannot send raw bytes")
+            return None
+        pdu, _error = _decode(data)
+        wait = pdu is None or not pdu.is_response
+
+        def done(resp: Any) -> None:
+            if resp is None:
+                self.show_info(f"sent {len(data)} octets (no answer expected)")
+            else:
+                self.show_info(f"answer: {resp.command} {resp.status_name} "
+                               f"(#{resp.sequence_number})")
+
+        return self._spawn(send(data, wait_response=wait), "raw PDU", on_done=done)
 
     def decode_raw(self) -> None:
         """Show the raw hex field's PDU in the detail pane."""
@@ -422,45 +456,14 @@ class SmppTab(QWidget):
     def show_event(self, event: Any, row: int | None = None) -> None:
         self.current = event
         pdu = event.pdu
-        multipart = self._multipart(event, row) if pdu is not None and row is not None else None
+        multipart = (multipart_info(event, row, self.model)
+                     if pdu is not None and row is not None else None)
         try:
             self.tree.show_pdu(pdu, error=event.error, multipart=multipart)
         except Exception as exc:  # a decoder bug on odd bytes: show the bytes anyway
             self.tree.clear_pdu()
             self.show_error(f"cannot show this PDU: {exc}")
         self.hex.set_data(event.raw)
-
-    def _multipart(self, event: Any, row: int) -> MultipartInfo | None:
-        pdu = event.pdu
-        if pdu.command not in _MESSAGE_COMMANDS:
-            return None
-        try:
-            c = pdu.message.concat
-        except Exception:
-            return None
-        if c is None or c.total <= 1:
-            return None
-        key = (event.session_id, event.direction, pdu.command,
-               pdu.fields.get("source_addr"), pdu.fields.get("destination_addr"), c.ref, c.total)
-        info = MultipartInfo(ref=c.ref, total=c.total, seq=c.seq, kind=c.kind)
-        parts: dict[int, Any] = {}
-        for r, ev in self.model.nearby(row):
-            p = ev.pdu if ev.session_id == event.session_id else None
-            if p is None or p.command != pdu.command:
-                continue
-            try:
-                pc = p.message.concat
-            except Exception:
-                continue
-            if pc is None:
-                continue
-            k = (ev.session_id, ev.direction, p.command, p.fields.get("source_addr"),
-                 p.fields.get("destination_addr"), pc.ref, pc.total)
-            if k == key and pc.seq not in info.present:
-                info.present[pc.seq] = r
-                parts[pc.seq] = p.message
-        info.text = _joined_text(parts, c.total)
-        return info
 
     def select_field(self, name: str) -> bool:
         """Make the first tree row called ``name`` current (its bytes get highlighted)."""
@@ -489,11 +492,18 @@ class SmppTab(QWidget):
             self.save_pcap(path)
 
     def open_pcap(self, path: str | Path) -> asyncio.Task[Any]:
-        """Read a .pcap/.pcapng in a worker thread and show its PDUs (replacing the list)."""
+        """Read a .pcap/.pcapng in a worker thread and show its PDUs (replacing the list);
+        a busy line with Cancel shows meanwhile."""
         from console.smpp.pcap import read_pcap
 
         name = Path(path).name
+        self.cancel_open()
+        try:
+            size = f" ({Path(path).stat().st_size / 1e6:,.1f} MB)"
+        except OSError:
+            size = ""
         self.show_info(f"reading {name}…")
+        self.open_progress.start(f"Reading {name}{size}…")
 
         def loaded(events: list[Any]) -> None:
             self.clear()
@@ -505,7 +515,28 @@ class SmppTab(QWidget):
             if self.model.rowCount():
                 self.select_row(0)
 
-        return self._spawn(asyncio.to_thread(read_pcap, path), f"open {name}", on_done=loaded)
+        def finished(t: asyncio.Task[Any]) -> None:
+            if self._open_task is t:
+                self._open_task = None
+                if alive(self.open_progress):
+                    self.open_progress.finish()
+            if t.cancelled() and alive(self.status_label):
+                self.show_info(f"opening {name} cancelled")
+
+        task = self._spawn(asyncio.to_thread(read_pcap, path), f"open {name}", on_done=loaded)
+        self._open_task = task
+        task.add_done_callback(finished)
+        return task
+
+    def cancel_open(self) -> None:
+        """Stop waiting for a capture being read (the list keeps what it shows)."""
+        if self._open_task is not None and not self._open_task.done():
+            self._open_task.cancel()
+
+    def cancel_running(self) -> None:
+        """Esc: cancel a capture being read and a bulk submit."""
+        self.cancel_open()
+        self.cancel_bulk()
 
     def save_pcap(self, path: str | Path) -> asyncio.Task[Any]:
         """Write every PDU of the list (shown or filtered out) to a .pcap file."""
@@ -525,12 +556,3 @@ def _decode(raw: bytes) -> tuple[Any, str | None]:
         return decode_pdu(raw), None
     except Exception as exc:
         return None, str(exc)
-
-
-def _joined_text(parts: dict[int, Any], total: int) -> str:
-    if parts and len(parts) == total and all(m.encoding == "UCS2" for m in parts.values()):
-        # a surrogate pair may straddle two parts: decode the joined payload
-        joined = b"".join(parts[i].payload for i in range(1, total + 1))
-        return joined.decode("utf-16-be", errors="replace")
-    return "".join(parts[i].text if i in parts else f"[part {i} missing]"
-                   for i in range(1, total + 1))
