@@ -31,6 +31,7 @@ __all__ = [
     "command_id_name",
     "command_status_name",
     "decode_bits",
+    "field_meaning",
     "http_error",
     "http_status",
     "lookup",
@@ -59,6 +60,7 @@ TABLES: tuple[str, ...] = (
     "esm_class",
     "registered_delivery",
     "priority",
+    "smpp_field",
 )
 
 # Tables whose ids people write in hex: a "0x…" query lists their matches first, in this order.
@@ -305,6 +307,14 @@ def tlv_info(tag: int | str) -> Entry:
     Unknown tags come back as ``octets`` (``vendor`` True in the SMSC vendor range 0x1400–0x3FFF).
     """
     return lookup("tlv", tag)
+
+
+def field_meaning(name: str) -> str:
+    """What an SMPP field (or UDH/TLV part) named ``name`` means, or "" if it has no entry."""
+    if name.startswith("ie "):  # UDH information elements are named "ie 0x00", "ie 0x24", …
+        name = "ie"
+    entry = lookup("smpp_field", name)
+    return entry.description if entry.known else ""
 
 
 def decode_bits(table_name: str, value: int) -> list[Entry]:

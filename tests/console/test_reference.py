@@ -43,6 +43,7 @@ EXPECTED_COUNTS = {
     "esm_class": 14,  # mode (4) + type (6) + GSM features (4)
     "registered_delivery": 10,  # receipt (4) + SME ack (4) + intermediate (2)
     "priority": 4,
+    "smpp_field": 58,  # SMPP 3.4 header, body and submit_multi fields, TLV and UDH parts
 }
 
 
@@ -359,3 +360,33 @@ def test_rows_are_transcribed_from_the_spec_text() -> None:
     assert {e.id for e in infobip} == {0x0A, 0x0C, 0x22, 0xFF, 0x4A1}
     for e in infobip:
         assert f"0x{e.id:08x}" in flat.lower() and "".join(e["description_zh"].split()) in flat, e
+
+
+def test_field_meanings_cover_every_field_the_codec_names() -> None:
+    import smpplib.client
+    import smpplib.smpp
+
+    from console.reference import field_meaning
+    from console.smpp import decode_pdu
+
+    seq = smpplib.client.SimpleSequenceGenerator()
+    pdus = [smpplib.smpp.make_pdu("submit_sm", client=seq, source_addr="InfoSMS",
+                                  destination_addr="41793026727", esm_class=0x40,
+                                  short_message=b"\x05\x00\x03\x2a\x02\x01hi",
+                                  sar_msg_ref_num=3),
+            smpplib.smpp.make_pdu("bind_transceiver", client=seq, system_id="a", password="b"),
+            smpplib.smpp.make_pdu("deliver_sm", client=seq, source_addr="1", destination_addr="2",
+                                  short_message=b"id:1 stat:DELIVRD", message_state=2)]
+    missing = set()
+
+    def walk(spans):
+        for span in spans:
+            if not field_meaning(span.name) and not lookup("tlv", span.name).known:
+                missing.add(span.name)
+            walk(span.children)
+
+    for p in pdus:
+        walk(decode_pdu(p.generate()).spans)
+    assert not missing, f"fields without a meaning: {sorted(missing)}"
+    assert "echoed in its response" in field_meaning("sequence_number")
+    assert field_meaning("no_such_field") == ""

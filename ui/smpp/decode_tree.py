@@ -1,7 +1,7 @@
 """The decode tree: every header field, body field, TLV (and their parts) of one PDU.
 
 Each row carries the byte span of its field (``SPAN_ROLE``), its meaning from the reference
-tables as a tooltip, and is marked with a warning icon and colour when the decoder flagged it.
+tables (the field's own meaning from ``smpp_field`` and its value's) as a tooltip, and is marked with a warning icon and colour when the decoder flagged it.
 Unknown TLVs come from the codec as raw tag/length/value rows.
 """
 
@@ -13,6 +13,8 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyle, QTreeView, QWidget
+
+from console.reference import field_meaning
 
 SPAN_ROLE = Qt.ItemDataRole.UserRole + 1  # (offset, length) or None
 WARNING_COLOR = QColor("#c0392b")
@@ -38,6 +40,9 @@ class MultipartInfo:
 def _tooltip(name: str, display: str, meaning: str, offset: int, length: int,
              warning: str | None) -> str:
     tip = f"<b>{name}</b> = {_esc(display)}<br>bytes {offset}–{offset + length - 1} ({length})"
+    about = field_meaning(name)
+    if about:
+        tip += f"<br><i>{_esc(about)}</i>"
     if meaning:
         tip += f"<br>{_esc(meaning)}"
     if warning:

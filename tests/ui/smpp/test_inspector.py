@@ -58,6 +58,10 @@ def test_tree_row_highlights_its_bytes_and_a_click_selects_the_field(tab, qtbot)
     qtbot.mouseClick(tab.hex.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     cur = tab.tree.currentIndex()
     assert cur.siblingAtColumn(0).data() == "destination_addr"
+    # every field explains itself, not only coded values
+    assert "Destination (MSISDN)" in cur.data(Qt.ItemDataRole.ToolTipRole)
+    seq = tab.tree.find("sequence_number")
+    assert "echoed in its response" in seq.data(Qt.ItemDataRole.ToolTipRole)
     assert tab.hex.highlighted_bytes() == b"41793026727\x00"
     # the ASCII column works too: byte 20 is inside source_addr (19..26)
     qtbot.mouseClick(tab.hex.viewport(), Qt.MouseButton.LeftButton,
