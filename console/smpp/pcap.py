@@ -19,7 +19,7 @@ import ipaddress
 import socket
 import struct
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -271,7 +271,11 @@ def _ntop(pkt: Any) -> tuple[str, str]:
 FlowKey = tuple[Address, Address, int]  # source, destination, connection number
 
 
-def _collect_flows(path: str | Path) -> dict[FlowKey, _Flow]:
+PROGRESS_EVERY = 2000  # packets between two progress calls
+
+
+def _collect_flows(path: str | Path,
+                   progress: Callable[[int], object] | None = None) -> dict[FlowKey, _Flow]:
     flows: dict[FlowKey, _Flow] = {}
     # a new SYN on a 4-tuple that already carried data is a new connection (port reuse)
     generation: dict[tuple[Address, Address], int] = {}
@@ -279,7 +283,9 @@ def _collect_flows(path: str | Path) -> dict[FlowKey, _Flow]:
         reader = _open_reader(f)
         linktype = reader.datalink()
         try:
-            for ts, buf in reader:
+            for n, (ts, buf) in enumerate(reader):
+                if progress is not None and n % PROGRESS_EVERY == 0:
+                    progress(f.tell())
                 ip = _ip_of(buf, linktype)
                 if ip is None or not isinstance(ip.data, dpkt.tcp.TCP):
                     continue
@@ -430,15 +436,18 @@ def _cut(run: _Run, at_start: bool, src: Address,
     return out
 
 
-def read_pcap(path: str | Path, *, ports: Iterable[int] | None = None) -> list[PduEvent]:
+def read_pcap(path: str | Path, *, ports: Iterable[int] | None = None,
+              progress: Callable[[int], object] | None = None) -> list[PduEvent]:
     """Every SMPP PDU of a ``.pcap``/``.pcapng`` capture as events, in capture-time order.
 
     ``ports`` limits reading to TCP connections using one of those ports; otherwise every TCP
     connection whose bytes look like SMPP is read. Gaps and undecodable bytes become events
-    with ``error`` set (``pdu`` None).
+    with ``error`` set (``pdu`` None). ``progress`` (if given) is called now and then with the
+    number of file bytes read so far, and once with the file size at the end; an exception it
+    raises stops the reading (that is how a caller cancels).
     """
     wanted = set(ports) if ports is not None else None
-    flows = _collect_flows(path)
+    flows = _collect_flows(path, progress)
     conversations: dict[tuple[Address, Address, int], list[_Flow]] = {}
     for (src, dst, gen), flow in flows.items():
         if wanted is not None and src[1] not in wanted and dst[1] not in wanted:
@@ -465,6 +474,8 @@ def read_pcap(path: str | Path, *, ports: Iterable[int] | None = None) -> list[P
         index += 1
         events.extend(_to_events(raw_events, f"{name}#{index}", client, server))
     events.sort(key=lambda e: e.time)
+    if progress is not None:
+        progress(Path(path).stat().st_size)
     return events
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -499,11 +500,19 @@ class SmppTab(QWidget):
         name = Path(path).name
         self.cancel_open()
         try:
-            size = f" ({Path(path).stat().st_size / 1e6:,.1f} MB)"
+            size_bytes = Path(path).stat().st_size
         except OSError:
-            size = ""
+            size_bytes = 0
         self.show_info(f"reading {name}…")
-        self.open_progress.start(f"Reading {name}{size}…")
+        # the bar counts kilobytes read; the reader thread writes ``done``, the strip's timer paints
+        strip = self.open_progress
+        strip.start(f"Reading {name} (kB):", max(size_bytes // 1024, 1) if size_bytes else None)
+        stop = threading.Event()
+
+        def progress(done_bytes: int) -> None:
+            if stop.is_set():
+                raise asyncio.CancelledError
+            strip.done = done_bytes // 1024
 
         def loaded(events: list[Any]) -> None:
             self.clear()
@@ -516,6 +525,7 @@ class SmppTab(QWidget):
                 self.select_row(0)
 
         def finished(t: asyncio.Task[Any]) -> None:
+            stop.set()  # a cancelled task leaves the thread running: this ends it
             if self._open_task is t:
                 self._open_task = None
                 if alive(self.open_progress):
@@ -523,7 +533,8 @@ class SmppTab(QWidget):
             if t.cancelled() and alive(self.status_label):
                 self.show_info(f"opening {name} cancelled")
 
-        task = self._spawn(asyncio.to_thread(read_pcap, path), f"open {name}", on_done=loaded)
+        task = self._spawn(asyncio.to_thread(read_pcap, path, progress=progress), f"open {name}",
+                           on_done=loaded)
         self._open_task = task
         task.add_done_callback(finished)
         return task

@@ -382,3 +382,28 @@ async def test_session_traffic_with_a_reconnect_written_live_and_read_back(tmp_p
     assert [(e.direction, e.raw) for e in back] == [(e.direction, e.raw) for e in sent]
     assert len({e.session_id for e in back}) == 2  # two TCP connections
     assert len({e.local for e in back}) == 2
+
+
+def test_read_pcap_reports_progress_and_can_be_stopped(tmp_path):
+    from console.smpp import Pdu
+    from console.smpp.events import PduEvent
+    from console.smpp.pcap import PROGRESS_EVERY, read_pcap, write_events
+
+    a, b = ("127.0.0.1", 40000), ("127.0.0.1", 2775)
+    events = [PduEvent(1e9 + i / 1000, "out", "s", a, b, Pdu("enquire_link", i + 1).encode())
+              for i in range(PROGRESS_EVERY * 3)]
+    path = tmp_path / "p.pcap"
+    write_events(path, events)
+    seen: list[int] = []
+    assert len(read_pcap(path, progress=seen.append)) == len(events)
+    assert seen == sorted(seen) and len(seen) >= 3 and seen[-1] == path.stat().st_size
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_second_call(done: int) -> None:
+        if done > 0:
+            raise Stop
+
+    with pytest.raises(Stop):
+        read_pcap(path, progress=stop_at_second_call)

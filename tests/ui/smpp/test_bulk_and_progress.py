@@ -102,16 +102,18 @@ def tab(qtbot, aio_loop):
     return w
 
 
-def test_opening_a_capture_shows_a_busy_line_until_it_is_read(tab, qtbot, tmp_path):
-    path = _capture(tmp_path)
+def test_opening_a_capture_shows_its_progress_until_it_is_read(tab, qtbot, tmp_path):
+    path = _capture(tmp_path, n=5000)
+    kb = path.stat().st_size // 1024
     task = tab.open_pcap(path)
     assert tab.open_progress.isVisible()
-    assert tab.open_progress.label.text().startswith("Reading big.pcap (0.")
-    assert tab.open_progress.bar.maximum() == 0  # a busy indicator: no total known
-    qtbot.waitUntil(lambda: tab.model.rowCount() == 200, timeout=10_000)
+    assert tab.open_progress.label.text().startswith("Reading big.pcap (kB):")
+    assert tab.open_progress.bar.maximum() == kb  # a real bar over the file's size
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 5000, timeout=20_000)
     assert task.exception() is None
+    assert tab.open_progress.done == kb  # the reader reported the whole file
     qtbot.waitUntil(lambda: not tab.open_progress.isVisible(), timeout=2000)
-    assert tab.status_label.text() == "big.pcap: 200 PDUs"
+    assert tab.status_label.text() == "big.pcap: 5000 PDUs"
 
 
 def test_cancelling_an_open_keeps_the_list(tab, qtbot, tmp_path):
