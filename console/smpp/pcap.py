@@ -28,7 +28,7 @@ from typing import IO, Any
 import dpkt
 
 from console.errors import DecodeError
-from console.smpp.events import Address, PduEvent, decode_or_error
+from console.smpp.events import Address, PduEvent, decode_or_error, redact_password
 
 MSS = 1460
 _HEADER = struct.Struct(">IIII")
@@ -72,11 +72,15 @@ class _Stream:
 class PcapWriter:
     """Write PDU events as a TCP capture; usable as an event subscriber (``session.events``).
 
+    The password of bind PDUs is masked (same length, ``*``) unless ``redact=False``: a capture
+    is usually attached to a ticket.
+
     >>> with PcapWriter("trace.pcap") as pcap:
     ...     session.events.subscribe(pcap.write)
     """
 
-    def __init__(self, path: str | Path | IO[bytes], *, mss: int = MSS) -> None:
+    def __init__(self, path: str | Path | IO[bytes], *, mss: int = MSS,
+                 redact: bool = True) -> None:
         if isinstance(path, str | Path):
             self._file: IO[bytes] = open(path, "wb")  # noqa: SIM115 - closed by close()
             self._owns_file = True
@@ -85,6 +89,7 @@ class PcapWriter:
             self._owns_file = False
         self._writer = dpkt.pcap.Writer(self._file, snaplen=65535, linktype=dpkt.pcap.DLT_EN10MB)
         self.mss = mss
+        self.redact = redact
         self._streams: dict[tuple[Address, Address], _Stream] = {}
         self._ip_id = 0
         self._opened = 0
@@ -120,7 +125,7 @@ class PcapWriter:
         sender, receiver = event.sender, event.receiver
         stream = self._stream(sender, receiver, event.time)
         ack = stream.next_seq[receiver]
-        data = event.raw
+        data = redact_password(event.raw) if self.redact else event.raw
         for start in range(0, len(data), self.mss):
             chunk = data[start:start + self.mss]
             last = start + self.mss >= len(data)
@@ -202,9 +207,11 @@ class PcapWriter:
         self.packets += 1
 
 
-def write_events(path: str | Path, events: Iterable[PduEvent]) -> int:
-    """Write ``events`` to a new ``.pcap`` at ``path``; returns the number of packets."""
-    with PcapWriter(path) as writer:
+def write_events(path: str | Path, events: Iterable[PduEvent], *, redact: bool = True) -> int:
+    """Write ``events`` to a new ``.pcap`` at ``path``; returns the number of packets.
+
+    Bind passwords are masked unless ``redact=False``."""
+    with PcapWriter(path, redact=redact) as writer:
         for event in events:
             writer.write(event)
         writer.close()
@@ -479,6 +486,36 @@ def read_pcap(path: str | Path, *, ports: Iterable[int] | None = None,
     return events
 
 
+def _is_response(raw: bytes | None) -> bool:
+    return bool(raw and len(raw) >= 8 and raw[4] & 0x80)
+
+
+def _merge_directions(raw_events: list[tuple[float, str, bytes | None, str | None]]
+                      ) -> list[tuple[float, str, bytes | None, str | None]]:
+    """One time line from both directions. Each direction keeps its stream order (PDUs that
+    came in one TCP segment share a capture time but not an order); across directions, at
+    equal times a request goes before a response, so latencies pair up."""
+    sides: dict[str, list[tuple[float, str, bytes | None, str | None]]] = {}
+    for ev in raw_events:
+        sides.setdefault(ev[1], []).append(ev)
+    for side in sides.values():
+        side.sort(key=lambda e: e[0])  # stable: equal times keep stream order
+    a, b = (sides.get("out", []), sides.get("in", []))
+    merged: list[tuple[float, str, bytes | None, str | None]] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        ka, kb = (a[i][0], _is_response(a[i][2])), (b[j][0], _is_response(b[j][2]))
+        if ka <= kb:
+            merged.append(a[i])
+            i += 1
+        else:
+            merged.append(b[j])
+            j += 1
+    merged.extend(a[i:])
+    merged.extend(b[j:])
+    return merged
+
+
 def _client_server(conv: list[_Flow]) -> tuple[Address, Address]:
     """(client, server): who sent the SYN; without a handshake, who spoke first."""
     for flow in conv:
@@ -490,8 +527,7 @@ def _client_server(conv: list[_Flow]) -> tuple[Address, Address]:
 
 def _to_events(raw_events: list[tuple[float, str, bytes | None, str | None]], session_id: str,
                client: Address, server: Address) -> list[PduEvent]:
-    # at equal capture times a request sorts before the responses (to match latencies)
-    raw_events.sort(key=lambda e: (e[0], bool(e[2] and len(e[2]) >= 8 and e[2][4] & 0x80)))
+    raw_events = _merge_directions(raw_events)
     requests: dict[tuple[str, int], float] = {}
     out: list[PduEvent] = []
     for t, direction, raw, err in raw_events:

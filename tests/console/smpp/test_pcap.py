@@ -56,7 +56,7 @@ def conversation(t0: float = 1_700_000_000.0) -> list[PduEvent]:
 def test_written_pcap_reads_back_equal(tmp_path):
     events = conversation()
     path = tmp_path / "trace.pcap"
-    packets = write_events(path, events)
+    packets = write_events(path, events, redact=False)
     back = read_pcap(path)
     # 3 handshake + 9 single-segment PDUs + 3 segments of the long one + 3 closing
     assert packets == 3 + 9 + 3 + 3
@@ -89,7 +89,7 @@ def _rewrite(src, dst, frames, linktype=dpkt.pcap.DLT_EN10MB):
 
 def test_out_of_order_and_retransmitted_segments_are_put_in_order(tmp_path):
     src = tmp_path / "a.pcap"
-    write_events(src, conversation())
+    write_events(src, conversation(), redact=False)
     frames = _frames(src)
     # frames 7..9 are the three segments of the long submit_sm: deliver them 9, 7, 8, 7
     shuffled = frames[:7] + [frames[9], frames[7], frames[8], frames[7]] + frames[10:]
@@ -102,7 +102,7 @@ def test_out_of_order_and_retransmitted_segments_are_put_in_order(tmp_path):
 
 def test_missing_segment_is_reported_and_the_stream_resynchronises(tmp_path):
     src = tmp_path / "a.pcap"
-    write_events(src, conversation())
+    write_events(src, conversation(), redact=False)
     frames = _frames(src)
     dst = tmp_path / "b.pcap"
     _rewrite(src, dst, frames[:8] + frames[9:])  # drop the middle segment of the long PDU
@@ -119,7 +119,7 @@ def test_missing_segment_is_reported_and_the_stream_resynchronises(tmp_path):
 
 def test_capture_started_mid_stream(tmp_path):
     src = tmp_path / "a.pcap"
-    write_events(src, conversation())
+    write_events(src, conversation(), redact=False)
     frames = _frames(src)
     # no handshake; the capture begins with the second segment of the long submit_sm
     dst = tmp_path / "b.pcap"
@@ -133,7 +133,7 @@ def test_capture_started_mid_stream(tmp_path):
 
 def test_pcapng_and_linux_cooked_capture(tmp_path):
     src = tmp_path / "a.pcap"
-    write_events(src, conversation())
+    write_events(src, conversation(), redact=False)
     frames = _frames(src)
     ng = tmp_path / "b.pcapng"
     with open(ng, "wb") as f:
@@ -159,7 +159,7 @@ def test_non_smpp_tcp_and_port_filter(tmp_path):
                      b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
             PduEvent(1.1, "in", "h", ("127.0.0.1", 50000), ("127.0.0.1", 80),
                      b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]
-    write_events(path, http + conversation(2.0))
+    write_events(path, http + conversation(2.0), redact=False)
     assert len(read_pcap(path)) == len(conversation())
     assert read_pcap(path, ports=[9999]) == []
     assert len(read_pcap(path, ports=[2775])) == len(conversation())
@@ -175,7 +175,7 @@ def test_garbage_file_raises_pcap_error(tmp_path):
 def test_writer_subscribes_ipv6_and_custom_mss(tmp_path):
     path = tmp_path / "v6.pcap"
     a, b = ("::1", 41000), ("::1", 2776)
-    with PcapWriter(path, mss=100) as writer:
+    with PcapWriter(path, mss=100, redact=False) as writer:
         for e in conversation():
             writer(PduEvent(e.time, e.direction, "v6", a, b, e.raw))
     frames = _frames(path)
@@ -208,7 +208,7 @@ def test_tshark_dissects_our_pcap_with_the_same_values(tmp_path):
               for e in conversation()]
     events.append(PduEvent(events[-1].time + 1, "in", "s", ESME, ("127.0.0.1", port), extra))
     path = tmp_path / "x.pcap"
-    write_events(path, events)
+    write_events(path, events, redact=False)
     out = subprocess.run(
         [TSHARK, "-r", str(path), "-d", f"tcp.port=={port},smpp", "-T", "json", "--no-duplicate-keys", "-V",
          "-Y", "smpp"], capture_output=True, text=True, check=True, timeout=60).stdout
@@ -325,7 +325,7 @@ def test_insane_length_mid_stream_is_reported_and_skipped(tmp_path):
     events = good[:2] + [PduEvent(good[2].time, "out", "s", ESME, SMSC, good[2].raw + junk)] \
         + good[3:]
     path = tmp_path / "junk.pcap"
-    write_events(path, events)
+    write_events(path, events, redact=False)
     back = read_pcap(path)
     assert [e.raw for e in back if e.error is None] == [e.raw for e in good]
     bad = [e for e in back if e.error]
@@ -337,8 +337,8 @@ def test_a_reused_port_is_a_new_connection(tmp_path):
     first = conversation(1000.0)
     second = conversation(2000.0)
     a, b = tmp_path / "a.pcap", tmp_path / "b.pcap"
-    write_events(a, first)
-    write_events(b, second)
+    write_events(a, first, redact=False)
+    write_events(b, second, redact=False)
     joined = tmp_path / "joined.pcap"
     frames_b = [(ts, buf) for ts, buf in _frames(b)]
     _rewrite(a, joined, _frames(a) + frames_b)
@@ -366,7 +366,7 @@ async def test_session_traffic_with_a_reconnect_written_live_and_read_back(tmp_p
     s = SmppSession("127.0.0.1", stub.port, system_id="Aladdin", password="secret",
                     reconnect=True, backoff=0.02)
     s.events.subscribe(events.append)
-    with PcapWriter(path) as pcap:
+    with PcapWriter(path, redact=False) as pcap:
         pcap.attach(s)
         await s.open()
         for text in (b"one", b"two", b"three"):
@@ -393,7 +393,7 @@ def test_read_pcap_reports_progress_and_can_be_stopped(tmp_path):
     events = [PduEvent(1e9 + i / 1000, "out", "s", a, b, Pdu("enquire_link", i + 1).encode())
               for i in range(PROGRESS_EVERY * 3)]
     path = tmp_path / "p.pcap"
-    write_events(path, events)
+    write_events(path, events, redact=False)
     seen: list[int] = []
     assert len(read_pcap(path, progress=seen.append)) == len(events)
     assert seen == sorted(seen) and len(seen) >= 3 and seen[-1] == path.stat().st_size
@@ -407,3 +407,52 @@ def test_read_pcap_reports_progress_and_can_be_stopped(tmp_path):
 
     with pytest.raises(Stop):
         read_pcap(path, progress=stop_at_second_call)
+
+
+def _one_segment_capture(path, payload: bytes) -> None:
+    """A handshake, then one server segment carrying ``payload`` (several PDUs)."""
+    import socket
+
+    def pkt(sport, dport, seq, flags, data=b""):
+        tcp = dpkt.tcp.TCP(sport=sport, dport=dport, seq=seq, ack=1, flags=flags, data=data,
+                           off=5, win=65535)
+        ip = dpkt.ip.IP(src=socket.inet_aton("127.0.0.1"), dst=socket.inet_aton("127.0.0.1"),
+                        p=6, data=tcp)
+        ip.len = len(bytes(ip))
+        return bytes(dpkt.ethernet.Ethernet(src=b"\0" * 6, dst=b"\0" * 6, type=0x0800, data=ip))
+
+    with open(path, "wb") as f:
+        w = dpkt.pcap.Writer(f, linktype=dpkt.pcap.DLT_EN10MB)
+        w.writepkt(pkt(40000, 2775, 100, dpkt.tcp.TH_SYN), ts=1.0)
+        w.writepkt(pkt(2775, 40000, 500, dpkt.tcp.TH_SYN | dpkt.tcp.TH_ACK), ts=1.001)
+        w.writepkt(pkt(2775, 40000, 501, dpkt.tcp.TH_ACK | dpkt.tcp.TH_PUSH, payload), ts=1.1)
+
+
+def test_pdus_of_one_segment_keep_their_wire_order(tmp_path):
+    """The receipt-before-response race must show as it happened on the wire."""
+    from console.smpp import Pdu
+
+    resp = Pdu("submit_sm_resp", 2, fields={"message_id": "abc"}).encode()
+    receipt = Pdu("deliver_sm", 1, fields={"source_addr": "41793026727", "esm_class": 4,
+                                           "destination_addr": "InfoSMS",
+                                           "short_message": b"id:abc stat:DELIVRD"}).encode()
+    for first, second in ((resp, receipt), (receipt, resp)):
+        path = tmp_path / "order.pcap"
+        _one_segment_capture(path, first + second)
+        events = read_pcap(path)
+        assert [e.raw for e in events] == [first, second]
+
+
+def test_saved_captures_mask_the_bind_password_unless_asked(tmp_path):
+    from console.smpp import Pdu
+
+    bind = Pdu("bind_transceiver", 1, fields={"system_id": "Aladdin",
+                                              "password": "opensesa"}).encode()
+    events = [PduEvent(1e9, "out", "s", ("127.0.0.1", 40000), ("127.0.0.1", 2775), bind)]
+    masked, clear = tmp_path / "masked.pcap", tmp_path / "clear.pcap"
+    write_events(masked, events)
+    write_events(clear, events, redact=False)
+    assert b"opensesa" not in masked.read_bytes()
+    (got,) = read_pcap(masked)
+    assert got.pdu.fields["password"] == "********" and len(got.raw) == len(bind)
+    assert read_pcap(clear)[0].raw == bind
