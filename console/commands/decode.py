@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 from console.errors import ConsoleError, DecodeError
-
-_HEX_NOISE = re.compile(r"0x|[\s:,\-]")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,12 +36,9 @@ def _hex_inputs(args: argparse.Namespace) -> Iterator[str]:
 def _pdus_from_hex(text: str) -> Iterator[tuple[bytes, dict[str, Any]]]:
     """Raw PDUs cut from one hex argument (several PDUs back to back are framed)."""
     from console.smpp import Framer
+    from console.smpp.hexinput import HEADER_LEN, parse_hex
 
-    cleaned = _HEX_NOISE.sub("", text)
-    try:
-        data = bytes.fromhex(cleaned)
-    except ValueError as exc:
-        raise DecodeError(f"not hex: {text[:40]!r} ({exc})") from None
+    data = parse_hex(text, min_length=HEADER_LEN)
     if len(data) >= 4 and int.from_bytes(data[:4], "big") == len(data):
         yield data, {}
         return
@@ -101,7 +95,11 @@ def run(args: argparse.Namespace) -> int:
             status = max(status, _run_pcap(args.pcap, emit, fail))
     except BrokenPipeError:
         return status
-    except (ConsoleError, OSError) as exc:
+    except OSError as exc:
+        name = exc.filename or args.pcap
+        print(f"error: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except ConsoleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return status

@@ -61,7 +61,14 @@ async def serve(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             done.set()
 
     listener.subscribe(on_hit)
-    await listener.start()
+    try:
+        await listener.start()
+    except OSError as exc:
+        if journal is not None:
+            journal.close()
+        where = f"{args.host}:{args.port}" if args.port else args.host
+        print(f"error: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     base = listener.url
     print(f"listening on {base}  (reports: {base}/dlr  intermediate: {base}/intermediate  "
           f"MO: {base}/mo?sender=%sender%&receiver=%receiver%&text=%text%&bin=%bin%)",

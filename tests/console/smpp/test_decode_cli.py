@@ -72,7 +72,10 @@ def test_bad_input() -> None:
     assert p.returncode == 1 and "not hex" in p.stderr
     short = run("0000001000000015", "--json")
     assert short.returncode == 1
-    assert "do not form a whole PDU" in json.loads(short.stdout)["error"]
+    assert "a 16-byte header" in json.loads(short.stdout)["error"]
+    trailing = run(Pdu("enquire_link", 1).encode().hex() + "00000010", "--json")
+    assert trailing.returncode == 1
+    assert "do not form a whole PDU" in json.loads(trailing.stdout.splitlines()[-1])["error"]
     warn = run("0000001480000004000000000000000161626364", "--json")
     assert warn.returncode == 0
     assert json.loads(warn.stdout)["warnings"] == [
