@@ -7,7 +7,7 @@ PYTHON ?= python3
 QT_XCB_DEBS := libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 \
                libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libegl1 libgl1
 
-.PHONY: install run test lint bench fuzz soak qt-desktop-libs clean
+.PHONY: install run test lint bench fuzz soak qt-desktop-libs headless-libs clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,14 +30,36 @@ qt-desktop-libs: $(STAMP)
 	  fi; \
 	fi
 
-# Opens the app on the embedded simulator. Without a display (a headless machine) the
-# window is served over VNC on 127.0.0.1:5900 instead: connect any VNC viewer to it.
+# Opens the app on the embedded simulator. Without a display (a headless machine) the window
+# runs on a virtual X screen (Xvfb) shared by x11vnc on 127.0.0.1:5900 only (loopback: from
+# another machine use an ssh tunnel, `ssh -L 5900:127.0.0.1:5900 host`).
+HEADLESS_DEBS := xvfb x11vnc
+VNC_DISPLAY   ?= :57
+VNC_PORT      ?= 5900
+
 run: $(STAMP)
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 	  $(MAKE) --no-print-directory qt-desktop-libs && $(VENV)/bin/infobip-console; \
 	else \
-	  echo "No display found: serving the window over VNC at 127.0.0.1:5900 (Ctrl+C to stop)"; \
-	  QT_QPA_PLATFORM=vnc:addr=127.0.0.1:port=5900 $(VENV)/bin/infobip-console; \
+	  $(MAKE) --no-print-directory headless-libs qt-desktop-libs || exit 1; \
+	  echo "No display found: the window is served over VNC at 127.0.0.1:$(VNC_PORT) (loopback only; Ctrl+C to stop)"; \
+	  Xvfb $(VNC_DISPLAY) -screen 0 1600x1000x24 -nolisten tcp >/dev/null 2>&1 & xvfb=$$!; \
+	  sleep 1; \
+	  x11vnc -display $(VNC_DISPLAY) -localhost -rfbport $(VNC_PORT) -forever -shared -nopw -quiet \
+	    >/dev/null 2>&1 & vnc=$$!; \
+	  trap 'kill $$vnc $$xvfb 2>/dev/null' EXIT INT TERM; \
+	  DISPLAY=$(VNC_DISPLAY) $(VENV)/bin/infobip-console; \
+	fi
+
+# Xvfb and x11vnc for `make run` on a machine without a display.
+headless-libs:
+	@if ! command -v Xvfb >/dev/null || ! command -v x11vnc >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing $(HEADLESS_DEBS) to show the window over VNC"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(HEADLESS_DEBS) >/dev/null; \
+	  else \
+	    echo "No display, and Xvfb/x11vnc are missing. Run: sudo apt-get install -y $(HEADLESS_DEBS)"; exit 1; \
+	  fi; \
 	fi
 
 lint: $(STAMP)
