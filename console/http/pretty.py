@@ -4,7 +4,8 @@
   billion laughs) or form bodies into Python values and never raises: a body that does not
   parse comes back with the reason.
 - :func:`to_xml` / :func:`xml_to_value` map values to the public v1 XML shape (a plural
-  element wrapping singular items: ``<results><result>…</result></results>``).
+  element wrapping singular items: ``<results><result>…</result></results>``); both are
+  :mod:`console.xmlsafe`, the one XML helper the simulator uses too.
 - :func:`error_message` turns an Infobip error body (``requestError.serviceException`` or
   ``policyException``, with ``validationErrors``) into one readable line.
 - :func:`explain` finds every status and error object in a response and explains it from
@@ -17,17 +18,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import tostring
 
-import defusedxml.ElementTree as DET
-import defusedxml.minidom as DMD
-from defusedxml import DefusedXmlException
-
-# wrapper element -> item element (public Infobip v1 XML)
-ITEM_NAMES = {
-    "messages": "message", "results": "result", "destinations": "destination", "to": "to",
-    "bulkId": "bulkId", "messageId": "messageId",
-}
+from console import xmlsafe
 
 
 def kind_of(content_type: str | None, body: bytes = b"") -> str:
@@ -68,10 +61,8 @@ def parse_body(body: bytes, content_type: str | None = None) -> tuple[Any, str |
         try:
             _, value = xml_to_value(body)
             return value, None
-        except ValueError as exc:
+        except xmlsafe.XmlError as exc:
             return None, str(exc)
-        except RecursionError:
-            return None, "invalid XML: nested too deeply"
     if kind == "form":
         try:
             return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True)), None
@@ -89,75 +80,21 @@ def _trailing_comma(doc: str, pos: int) -> bool:
 
 
 def xml_to_value(data: bytes | str) -> tuple[str, Any]:
-    """Parse XML safely into (root tag, value); raises ValueError with the reason."""
-    try:
-        root = DET.fromstring(data, forbid_dtd=True, forbid_entities=True,
-                              forbid_external=True)
-    except DefusedXmlException as exc:
-        raise ValueError(f"XML refused: DTDs and entities are not allowed ({type(exc).__name__})"
-                         ) from None
-    except Exception as exc:  # ParseError and friends
-        raise ValueError(f"invalid XML: {exc}") from None
-    return root.tag, _xml_value(root)
+    """Parse XML safely into (root tag, value); raises ValueError with the reason.
 
-
-def _xml_value(el: Element) -> Any:
-    children = list(el)
-    if not children:
-        return _scalar(el.text or "")
-    item = ITEM_NAMES.get(el.tag)
-    if item is not None and all(c.tag == item for c in children):
-        return [_xml_value(c) for c in children]
-    tags = [c.tag for c in children]
-    out: dict[str, Any] = {}
-    for c in children:
-        v = _xml_value(c)
-        if tags.count(c.tag) > 1:
-            out.setdefault(c.tag, []).append(v)
-        else:
-            out[c.tag] = v
-    return out
-
-
-def _scalar(text: str) -> Any:
-    # XML has no types: keep text, but "true"/"false" are booleans in every v1 body
-    if text == "true":
-        return True
-    if text == "false":
-        return False
-    return text
+    ``true``/``false`` leaves become booleans (see :func:`console.xmlsafe.loads`).
+    """
+    return xmlsafe.loads(data, typed=True)
 
 
 def to_xml(root: str, value: Any) -> str:
     """Serialise ``value`` as public-v1-shaped XML under ``root`` (with the XML declaration)."""
-    el = Element(root)
-    _fill(el, value)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + pretty_xml(tostring(el, "unicode"))
-
-
-def _fill(el: Element, value: Any) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if v is not None:
-                _fill(SubElement(el, str(k)), v)
-    elif isinstance(value, list | tuple):
-        item = ITEM_NAMES.get(el.tag, "item")
-        for v in value:
-            _fill(SubElement(el, item), v)
-    elif isinstance(value, bool):
-        el.text = "true" if value else "false"
-    else:
-        el.text = str(value)
+    return xmlsafe.DECLARATION + "\n" + pretty_xml(tostring(xmlsafe.element(root, value), "unicode"))
 
 
 def pretty_xml(text: str | bytes) -> str:
     """Indented XML (without the declaration); the input unchanged if it does not parse."""
-    try:
-        doc = DMD.parseString(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except Exception:
-        return text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    out = doc.documentElement.toprettyxml(indent="  ")
-    return "\n".join(line for line in out.splitlines() if line.strip())
+    return xmlsafe.pretty(text)
 
 
 def pretty(body: bytes, content_type: str | None = None) -> str:

@@ -13,9 +13,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import aiohttp
 
+from console import xmlsafe
 from console.platform.core import Platform
 from console.platform.store import MoMessage, infobip_time
-from console.simulator import xmlcodec
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +24,14 @@ PLACEHOLDERS = ("sender", "receiver", "text", "bin", "datetime", "messageid", "d
                 "esmclass", "keyword", "cleantext")
 REPORT_ROOT = "reportResponse"
 MO_ROOT = "moReportResponse"
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every push
 
 
 def render_body(root: str, content_type: str, payload: dict[str, Any]) -> bytes:
     """A pushed body in the requested content type (XML root as the pull API's)."""
     if "xml" in content_type:
-        return xmlcodec.dumps(root, payload)
-    return json.dumps(payload, ensure_ascii=False).encode()
+        return xmlsafe.dumps(root, payload)
+    return _encode_json(payload).encode()
 
 
 def render_template(template: str, mo: MoMessage) -> str:

@@ -17,6 +17,7 @@ from aiohttp import web
 from console.errors import SimulatorError
 from console.platform import Account, Platform, SimClock
 from console.simulator.http_api import MAX_BODY, make_app
+from console.simulator.http_faults import HttpFaults
 from console.simulator.mo import HttpOutbound
 
 
@@ -40,6 +41,9 @@ class Simulator:
         self.outbound = HttpOutbound()
         self.outbound.attach(self.platform)
         self.max_body = max_body
+        #: fault injection on the HTTP door: ``http_faults.set(latency_ms=…, error_rate=…,
+        #: error_status=…, drop_rate=…, seed=…)`` / ``http_faults.clear()``
+        self.http_faults = HttpFaults()
         self.smsc_options = dict(smsc_options or {})
         self.smsc: Any = None
         self._runner: web.AppRunner | None = None
@@ -77,7 +81,7 @@ class Simulator:
         """Bind the ports and serve; returns self."""
         self.platform.clock.bind(asyncio.get_running_loop())
         if self.http_port_requested is not None:
-            app = make_app(self.platform, max_body=self.max_body)
+            app = make_app(self.platform, max_body=self.max_body, faults=self.http_faults)
             self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.host, self.http_port_requested)

@@ -16,6 +16,7 @@ from console.platform.text import LANGUAGE_CODES, TRANSLITERATIONS
 
 NUMERIC_FROM = re.compile(r"^\+?[0-9]{3,14}$")
 DESTINATION = re.compile(r"^\+?[0-9]{3,15}$")
+CONTROL_CHARS = re.compile(r"[\x00-\x1f]")
 NOTIFY_TYPES = ("application/json", "application/xml")
 TRACK_VALUES = ("SMS", "URL")
 MAX_SCHEDULE = timedelta(days=180)
@@ -143,7 +144,7 @@ def _from(v: Any, path: str, err: _Errors) -> str:
             err.add(path, "numeric sender must be 3 to 14 digits")
     elif not 3 <= len(s) <= 11:
         err.add(path, "alphanumeric sender must be 3 to 11 characters")
-    elif any(ord(c) < 32 for c in s):
+    elif CONTROL_CHARS.search(s):
         err.add(path, "sender contains control characters")
     return s
 

@@ -56,6 +56,19 @@ class ReplyRule:
     sequence: list[int] = field(default_factory=list)
     _played: int = 0
 
+    def encoded(self) -> tuple[bytes, dict[str, str]]:
+        """The reply body and headers; encoded once, again only after ``body`` or
+        ``content_type`` changed (the same reply goes out for every hit)."""
+        key = (self.body, self.content_type)
+        cached = self.__dict__.get("_encoded")
+        if cached is None or cached[0] != key:
+            ctype = self.content_type
+            if "charset=" not in ctype.lower():
+                ctype += "; charset=utf-8"
+            cached = (key, self.body.encode(), {"Content-Type": ctype})
+            self.__dict__["_encoded"] = cached
+        return cached[1], cached[2]
+
     def next_status(self) -> int:
         if self._played < len(self.sequence):
             self._played += 1
@@ -258,27 +271,29 @@ class WebhookListener:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         now = time.time()
-        peer = request.transport.get_extra_info("peername") if request.transport else None
+        transport = request.transport
+        peer = transport.get_extra_info("peername") if transport is not None else None
         client = (str(peer[0]), int(peer[1])) if peer else ("", 0)
         body, too_large = await self._read_body(request)
-        hit = WebhookHit(time=now, client=client, method=request.method, path=request.path,
-                         query=list(request.query.items()),
-                         headers=[(k, v) for k, v in request.headers.items()], body=body,
-                         kind=kind_of_path(request.path), too_large=too_large)
+        path = request.path
+        hit = WebhookHit(time=now, client=client, method=request.method, path=path,
+                         query=list(request.query.items()) if request.query_string else [],
+                         headers=list(request.headers.items()), body=body, kind=kind_of_path(path),
+                         too_large=too_large)
         if too_large:
             hit.parse_error = f"body larger than the limit of {self.max_body} bytes (kept the first {len(body)})"
-        else:
-            self._parse(hit)
-        rule = self.rule_for(request.path)
-        status = 413 if too_large else rule.next_status()
-        reply_body = "request body too large" if too_large else rule.body
-        hit.reply_status, hit.reply_body, hit.reply_delay = status, reply_body, rule.delay
+            hit.reply_status, hit.reply_body = 413, "request body too large"
+            self._publish(hit)
+            return web.Response(status=413, text=hit.reply_body, content_type="text/plain",
+                                headers={"Connection": "close"})
+        self._parse(hit, request.headers.get("Content-Type"))
+        rule = self.rule_for(path)
+        hit.reply_status, hit.reply_body, hit.reply_delay = rule.next_status(), rule.body, rule.delay
         self._publish(hit)
-        if rule.delay > 0 and not too_large:
+        if rule.delay > 0:
             await asyncio.sleep(rule.delay)
-        headers = {"Connection": "close"} if too_large else None
-        return web.Response(status=status, text=reply_body, content_type=rule.content_type
-                            if not too_large else "text/plain", headers=headers)
+        reply, reply_headers = rule.encoded()
+        return web.Response(body=reply, status=hit.reply_status, headers=reply_headers)
 
     async def _read_body(self, request: web.Request) -> tuple[bytes, bool]:
         """(body, too_large); never reads more than ``max_body`` + one chunk into memory."""
@@ -296,9 +311,9 @@ class WebhookListener:
                 return b"".join(chunks)[: self.max_body], True
         return b"".join(chunks), False
 
-    def _parse(self, hit: WebhookHit) -> None:
+    def _parse(self, hit: WebhookHit, content_type: str | None) -> None:
         if hit.body:
-            hit.parsed, hit.parse_error = parse_body(hit.body, hit.content_type)
+            hit.parsed, hit.parse_error = parse_body(hit.body, content_type)
         if hit.kind == "mo" or (hit.kind == "other" and _looks_like_mo(hit.query)):
             mo = _mo_params(hit.query, hit.parsed)
             if mo:
@@ -318,11 +333,14 @@ class WebhookListener:
                 self.journal.append(hit)
             except Exception:
                 log.exception("journal append failed")
-        for cb in list(self._subscribers):
-            try:
-                cb(hit)
-            except Exception:  # a faulty subscriber must not break the listener
-                log.exception("webhook subscriber failed")
+        if self._subscribers:
+            for cb in list(self._subscribers):
+                try:
+                    cb(hit)
+                except Exception:  # a faulty subscriber must not break the listener
+                    log.exception("webhook subscriber failed")
+        if not self._waiters:
+            return
         still = []
         for count, fut in self._waiters:
             if self.count >= count and not fut.done():

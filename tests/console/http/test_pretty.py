@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from console.http import error_message, explain, parse_body, preset, pretty
 from console.http.pretty import to_xml, xml_to_value
 
@@ -76,3 +78,28 @@ def test_explain_names_status_and_error_and_flags_the_spec_inconsistency():
     assert error.mismatch is None
     unknown = explain({"status": {"id": 9999, "name": "NOPE"}})[0]
     assert not unknown.known and unknown.mismatch == "not in the reference tables"
+
+
+def test_client_and_simulator_share_one_safe_xml_helper():
+    from console import xmlsafe
+
+    body = (b"<request><bulkId>B1</bulkId><messages><message><to><to>41793026727</to>"
+            b"<to>41793026834</to></to><flash>true</flash></message></messages>"
+            b"<tags><item>a</item><item>b</item></tags><n>1</n><n>2</n></request>")
+    root, value = xml_to_value(body)
+    assert (root, value) == xmlsafe.loads(body, typed=True)
+    assert value["messages"] == [{"to": ["41793026727", "41793026834"], "flash": True}]
+    assert value["n"] == ["1", "2"] and value["tags"] == {"item": ["a", "b"]}
+    # the simulator reads the same shape but leaves "true" a string (validation coerces it)
+    assert xmlsafe.loads(body)[1]["messages"][0]["flash"] == "true"
+    # one refusal, word for word, on both sides of the wire
+    _, err = parse_body(XXE, "application/xml")
+    with pytest.raises(xmlsafe.XmlError) as refused:
+        xmlsafe.loads(XXE)
+    assert str(refused.value) == err and "DTDs and entities are not allowed" in err
+    deep = b"<a>" * 5000 + b"</a>" * 5000
+    assert parse_body(deep, "application/xml") == (None, "invalid XML: nested too deeply")
+    # what the simulator writes, the client reads back
+    out = xmlsafe.dumps("smsResponse", {"messages": [{"to": "41793026727", "smsCount": 1}]})
+    assert out.startswith(b'<?xml version="1.0" encoding="UTF-8"?><smsResponse><messages><message>')
+    assert xml_to_value(out) == ("smsResponse", {"messages": [{"to": "41793026727", "smsCount": "1"}]})
