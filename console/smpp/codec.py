@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from console.errors import DecodeError
-from console.smpp.fields import PduError
+from console.smpp.fields import PduError, compile_body
 from console.smpp.pdus import BY_ID, BY_NAME, RESPONSE_BIT, PduType
 from console.smpp.tlv import Tlv, decode_tlvs
 
@@ -29,12 +29,13 @@ class FieldSpan:
     ``offset`` is from the first byte of the PDU; ``value`` the Python value; ``display`` the
     value as text; ``meaning`` its name/explanation from the reference tables (may be "");
     ``children`` the parts inside it (TLV tag/length/value, UDH IEs, destinations);
-    ``warning`` the spec violation found in it, if any. Children and meaning may be computed
-    on first access (``lazy``), so decoding stays fast when nobody opens the tree.
+    ``warning`` the spec violation found in it, if any. ``lazy(span)``, when given, fills in
+    children and meaning; the decoder's spans run it on first access (so decoding stays fast
+    when nobody opens the tree), a span built by hand runs it at once.
     """
 
-    __slots__ = ("name", "offset", "length", "value", "display", "_meaning", "_children",
-                 "warning", "_lazy")
+    __slots__ = ("name", "offset", "length", "value", "display", "meaning", "children",
+                 "warning")
 
     def __init__(self, name: str, offset: int, length: int, value: Any, display: str = "",
                  meaning: str = "", children: list[FieldSpan] | None = None,
@@ -45,37 +46,11 @@ class FieldSpan:
         self.length = length
         self.value = value
         self.display = display
-        self._meaning = meaning
-        self._children = children
+        self.meaning = meaning
+        self.children = [] if children is None else children
         self.warning = warning
-        self._lazy = lazy
-
-    def _expand(self) -> None:
-        lazy, self._lazy = self._lazy, None
         if lazy is not None:
             lazy(self)
-
-    @property
-    def children(self) -> list[FieldSpan]:
-        if self._lazy is not None:
-            self._expand()
-        if self._children is None:
-            self._children = []
-        return self._children
-
-    @children.setter
-    def children(self, value: list[FieldSpan]) -> None:
-        self._children = value
-
-    @property
-    def meaning(self) -> str:
-        if self._lazy is not None:
-            self._expand()
-        return self._meaning
-
-    @meaning.setter
-    def meaning(self, value: str) -> None:
-        self._meaning = value
 
     @property
     def end(self) -> int:
@@ -114,6 +89,66 @@ class FieldSpan:
     def __repr__(self) -> str:
         return (f"FieldSpan({self.name!r}, offset={self.offset}, length={self.length}, "
                 f"display={self.display!r}, meaning={self.meaning!r})")
+
+
+class LazySpan(FieldSpan):
+    """A FieldSpan whose children and meaning are computed when first read.
+
+    Only spans with costly insides are lazy (a TLV's tag/length/value parts, the UDH and text
+    of short_message); every other span's attributes are plain slots.
+    """
+
+    # the base class's meaning/children slots stay unused: properties over these replace them
+    __slots__ = ("_lazy", "_meaning", "_children")
+
+    def __init__(self, name: str, offset: int, length: int, value: Any, display: str,
+                 meaning: str, warning: str | None,
+                 lazy: Callable[[FieldSpan], None]) -> None:
+        self.name = name
+        self.offset = offset
+        self.length = length
+        self.value = value
+        self.display = display
+        self._meaning = meaning
+        self._children: list[FieldSpan] = []
+        self.warning = warning
+        self._lazy: Callable[[FieldSpan], None] | None = lazy
+
+    @property  # type: ignore[override]
+    def children(self) -> list[FieldSpan]:
+        lazy = self._lazy
+        if lazy is not None:
+            self._lazy = None
+            lazy(self)
+        return self._children
+
+    @children.setter
+    def children(self, value: list[FieldSpan]) -> None:
+        self._children = value
+
+    @property  # type: ignore[override]
+    def meaning(self) -> str:
+        lazy = self._lazy
+        if lazy is not None:
+            self._lazy = None
+            lazy(self)
+        return self._meaning
+
+    @meaning.setter
+    def meaning(self, value: str) -> None:
+        self._meaning = value
+
+
+_build_spans: list[Callable[[Pdu], list[FieldSpan]]] = []
+
+
+def _renderer() -> Callable[[Pdu], list[FieldSpan]]:
+    """render.build_spans, imported once (render imports this module)."""
+    if not _build_spans:
+        from console.smpp.render import build_spans
+
+        _build_spans.append(build_spans)
+    return _build_spans[0]
 
 
 def command_name(command_id: int) -> str:
@@ -190,9 +225,7 @@ class Pdu:
         if self._spans is None:
             if self._layout is None:
                 return decode_pdu(encode_pdu(self)).spans
-            from console.smpp.render import build_spans
-
-            self._spans = build_spans(self)
+            self._spans = _renderer()(self)
         return self._spans
 
     @property
@@ -277,6 +310,35 @@ def encode_pdu(pdu: Pdu) -> bytes:
                        pdu.sequence_number & 0xFFFFFFFF) + body
 
 
+def _plans() -> dict[int, tuple[PduType, Callable[[bytes, int], Any] | None]]:
+    """Each command id's declaration and compiled body decoder (None: descriptors only)."""
+    return {t.command_id: (t, compile_body(t.name, t.body) if t.body else None)
+            for t in BY_ID.values()}
+
+
+_PLANS = _plans()
+
+
+def decode_body(t: PduType, data: bytes, n: int,
+                warnings: list[str]) -> tuple[int, dict[str, Any], list[Any]]:
+    """(next position, fields, layout) of the body of ``t`` in ``data[16:n]`` by the field
+    descriptors, one after the other; what they find wrong goes to ``warnings``.
+
+    The reference the compiled plans are tested against, and what decodes a body the plan
+    declines (a missing NUL, a field too long, a reserved value…).
+    """
+    fields: dict[str, Any] = {}
+    layout: list[Any] = []
+    pos = 16
+    for f in t.body:
+        if pos >= n:
+            warnings.append(f"body ends before {f.name}")
+            break
+        pos = f.decode(data, pos, n, fields, layout, warnings)
+    return pos, fields, layout
+_unpack_header = HEADER.unpack_from
+
+
 def decode_pdu(data: bytes | bytearray | memoryview) -> Pdu:
     """Decode one whole PDU (header included); DecodeError only when the bytes are not one PDU.
 
@@ -286,36 +348,36 @@ def decode_pdu(data: bytes | bytearray | memoryview) -> Pdu:
     n = len(data)
     if n < 16:
         raise DecodeError(f"{n} bytes are shorter than the 16-byte SMPP header")
-    length, cid, status, seq = HEADER.unpack_from(data)
+    length, cid, status, seq = _unpack_header(data)
     if length != n:
         raise DecodeError(f"command_length says {length} bytes, {n} given")
-    if not isinstance(data, bytes):
+    if data.__class__ is not bytes:
         data = bytes(data)
     pdu = Pdu.__new__(Pdu)
     warnings: list[str] = []
-    fields: dict[str, Any] = {}
-    layout: list[Any] = []
-    t = BY_ID.get(cid)
-    pos = 16
     tlvs: list[Tlv] = []
-    if t is None:
+    plan = _PLANS.get(cid)
+    if plan is None:
+        fields: dict[str, Any] = {}
+        layout: list[Any] = []
         pdu.command = f"unknown (0x{cid:08X})"
         warnings.append(f"command_id 0x{cid:08X} is not an SMPP 3.4 command")
         if n > 16:
             fields["body"] = data[16:]
             layout.append(("body", 16, n - 16, None))
-        pos = n
     else:
+        t, fast = plan
         pdu.command = t.name
         is_resp = cid & RESPONSE_BIT
         if status and not is_resp:
             warnings.append(f"command_status 0x{status:08X} in a request (must be 0)")
-        if not (is_resp and status and n == 16):
-            for f in t.body:
-                if pos >= n:
-                    warnings.append(f"body ends before {f.name}")
-                    break
-                pos = f.decode(data, pos, n, fields, layout, warnings)
+        if is_resp and status and n == 16:  # an error response without a body
+            pos, fields, layout = 16, {}, []
+        else:  # the compiled plan when every field is well-formed, else the descriptors
+            decoded = fast(data, n) if fast is not None else None
+            if decoded is None:
+                decoded = decode_body(t, data, n, warnings)
+            pos, fields, layout = decoded
         if pos < n:
             if not t.tlvs:
                 warnings.append(f"{n - pos} octet(s) after the {t.name} body "
@@ -324,7 +386,9 @@ def decode_pdu(data: bytes | bytearray | memoryview) -> Pdu:
             if stop < n:
                 layout.append(("trailing", stop, n - stop, None))
         if t.check is not None:
-            warnings.extend(t.check(fields, tlvs))
+            problems = t.check(fields, tlvs)
+            if problems:
+                warnings.extend(problems)
     pdu.command_id = cid
     pdu.command_status = status
     pdu.sequence_number = seq

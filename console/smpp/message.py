@@ -4,6 +4,7 @@ UDH (esm_class 0x40) or SAR TLVs; and :class:`Reassembler` for multipart message
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,27 @@ def _fallback_decode(data: bytes, data_coding: int) -> tuple[str, str, bool]:
     return data.decode("latin-1"), "LATIN1" if data_coding == 3 else "GSM7?", False
 
 
+try:  # the encoding module; without it text is still shown (see _fallback_decode)
+    from console import gsm7 as _gsm7
+except ImportError:  # pragma: no cover - a broken install
+    _gsm7 = None  # type: ignore[assignment]
+
+# data_coding 0..255 -> alphabet (console.gsm7.dcs_alphabet, computed once)
+_KINDS: tuple[str, ...] = tuple(_gsm7.dcs_alphabet(dc) for dc in range(256)) if _gsm7 else ()
+_utf16be = codecs.utf_16_be_decode
+_GSM_TABLE: list[str] = []  # the GSM default alphabet as a charmap (octet -> character)
+
+
+def _gsm_default(septets: bytes) -> str:
+    """Septets (one per octet, all < 0x80, no escape) in the GSM default alphabet: what
+    ``console.gsm7`` decodes, by one ``codecs.charmap_decode``."""
+    if not _GSM_TABLE:
+        main = _gsm7.alphabet().main
+        # 0x80-0xFF are undefined, so charmap_decode would fail on them (callers exclude them)
+        _GSM_TABLE.append("".join(main[i] or " " for i in range(128)) + "\ufffe" * 128)
+    return codecs.charmap_decode(septets, "strict", _GSM_TABLE[0])[0]
+
+
 def decode_text(data: bytes, data_coding: int, udh: Udh | None = None, *,
                 packed: bool | None = None) -> tuple[str, str, bool, bool, list[str]]:
     """(text, encoding, binary, packed, warnings) of user data (UDH already cut off).
@@ -73,23 +95,34 @@ def decode_text(data: bytes, data_coding: int, udh: Udh | None = None, *,
     GSM 7-bit is one septet per octet as SMPP carries it; ``packed=None`` guesses packed
     when an octet has its high bit set (no septet does).
     """
-    warnings: list[str] = []
-    try:
-        from console.gsm7 import dcs_alphabet
-        from console.gsm7 import decode_text as gsm_decode
-    except ImportError:  # the encoding module is missing: still show something
+    if _gsm7 is None:  # the encoding module is missing: still show something
         text, enc, binary = _fallback_decode(data, data_coding)
         return text, enc, binary, False, ["text decoded without console.encoding"]
-    kind = dcs_alphabet(data_coding)
-    if kind == "GSM7" and packed is None:
-        packed = not data.isascii()
-        if packed:
-            warnings.append("GSM 7-bit data has octets ≥ 0x80: read as packed septets")
+    kind = _KINDS[data_coding] if 0 <= data_coding <= 255 else _gsm7.dcs_alphabet(data_coding)
+    warnings: list[str] = []
+    # the common cases first, decoded exactly as console.gsm7 decodes them
+    if kind == "GSM7":
+        if packed is None:
+            packed = not data.isascii()
+            if packed:
+                warnings.append("GSM 7-bit data has octets ≥ 0x80: read as packed septets")
+        if (not packed and data.__class__ is bytes and data.isascii() and b"\x1b" not in data
+                and (udh is None or udh.warnings
+                     or (b"\x24" not in udh.raw and b"\x25" not in udh.raw))):
+            return _gsm_default(data), kind, False, False, warnings  # no escape, no NLI IE
+    elif kind == "UCS2":
+        if len(data) % 2:
+            warnings.append(f"UCS2 data has an odd number of octets ({len(data)})")
+        if data.__class__ is bytes:  # (the codec itself: bytes.decode looks "utf-16-be" up)
+            return _utf16be(data, "replace", True)[0], kind, False, False, warnings
+    elif data.__class__ is bytes:
+        if kind == "LATIN1":
+            return data.decode("latin-1"), kind, False, False, warnings
+        if kind == "BINARY":
+            return data.hex(" "), kind, True, False, warnings
     use_udh = udh.raw if udh is not None and not udh.warnings else None
-    if kind == "UCS2" and len(data) % 2:
-        warnings.append(f"UCS2 data has an odd number of octets ({len(data)})")
     try:
-        d = gsm_decode(data, data_coding, use_udh, packed=bool(packed))
+        d = _gsm7.decode_text(data, data_coding, use_udh, packed=bool(packed))
     except Exception as exc:  # noqa: BLE001 - undecodable text is a warning, not a failure
         warnings.append(f"text cannot be decoded as {kind}: {exc}")
         return data.hex(" "), kind, True, bool(packed), warnings

@@ -60,7 +60,7 @@ class PduType:
 
 def _check_payload(fields: dict[str, Any], tlvs: Sequence[Any]) -> list[str]:
     """SMPP 3.4 5.3.2.32: with message_payload, sm_length must be 0."""
-    if fields.get("sm_length") and any(t.tag == 0x0424 for t in tlvs):
+    if tlvs and fields.get("sm_length") and any(t.tag == 0x0424 for t in tlvs):
         return ["short_message and message_payload both present (SMPP 3.4: sm_length must be 0 "
                 "when message_payload is used)"]
     return []
@@ -68,10 +68,12 @@ def _check_payload(fields: dict[str, Any], tlvs: Sequence[Any]) -> list[str]:
 
 def _check_deliver(fields: dict[str, Any], tlvs: Sequence[Any]) -> list[str]:
     """deliver_sm: schedule_delivery_time and validity_period must be NULL (SMPP 3.4 4.6.1)."""
-    out = [f"{name}: must be empty in deliver_sm" for name in ("schedule_delivery_time",
-                                                               "validity_period")
-           if fields.get(name)]
-    return out + _check_payload(fields, tlvs)
+    out = []
+    if fields.get("schedule_delivery_time"):
+        out.append("schedule_delivery_time: must be empty in deliver_sm")
+    if fields.get("validity_period"):
+        out.append("validity_period: must be empty in deliver_sm")
+    return out + _check_payload(fields, tlvs) if tlvs else out
 
 
 def _esm() -> Int:

@@ -6,15 +6,19 @@ still works and shows bare values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from console.smpp.codec import FieldSpan
-from console.smpp.fields import Field
-from console.smpp.pdus import BY_ID, PDU_TYPES
-from console.smpp.timefmt import RelativeTime, decode_time, describe_time
+from console.smpp.codec import FieldSpan, LazySpan
+from console.smpp.fields import CString, Field, Int, OctetString, TimeString
+from console.smpp.message import ESM_UDHI, decode_text
+from console.smpp.pdus import BY_ID, PDU_TYPES, PduType
+from console.smpp.timefmt import RelativeTime, decode_time, describe_decoded_time, describe_time
 from console.smpp.tlv import decode_value, tlv_table
+from console.smpp.udh import parse_udh
 
 if TYPE_CHECKING:
     from console.smpp.codec import Pdu
@@ -133,50 +137,78 @@ def _value_of(name: str, fields: dict[str, Any], raw: bytes, off: int, ln: int) 
     return raw[off:off + ln]
 
 
-_DESCRIBED: dict[tuple[str, Any, bool], tuple[str, str]] = {}
+# (name, value) -> (display, meaning) of integer fields, one memo for submit-like and one for
+# deliver-like PDUs (esm_class bits read differently); bounded so garbage cannot grow it
+_INT_MEMO: tuple[dict[tuple[str, int], tuple[str, str]], ...] = ({}, {})
 
 
-def _remember(key: tuple[str, Any, bool], command: str) -> tuple[str, str]:
-    if len(_DESCRIBED) > 50_000:  # values that never repeat must not grow the memo forever
-        _DESCRIBED.clear()
-    hit = _DESCRIBED[key] = describe(key[0], key[1], command)
+def _describe_int(memo: dict[tuple[str, int], tuple[str, str]], name: str, value: int,
+                  deliver: bool) -> tuple[str, str]:
+    if len(memo) > 50_000:
+        memo.clear()
+    hit = memo[(name, value)] = (f"{value} (0x{value:02X})", _int_meaning(name, value, deliver))
     return hit
 
 
+_new = object.__new__
+
+
+def _leaf(name: str, offset: int, length: int, value: Any, display: str, meaning: str = "",
+          warning: str | None = None) -> FieldSpan:
+    """``FieldSpan(name, offset, length, value, display, meaning, None, warning)``, a third
+    cheaper: no type call, no defaults to sort out (the tree has thousands of these)."""
+    s = _new(FieldSpan)
+    s.name = name
+    s.offset = offset
+    s.length = length
+    s.value = value
+    s.display = display
+    s.meaning = meaning
+    s.children = []
+    s.warning = warning
+    return s
+
+
 def _layout_spans(pdu: Pdu, layout: list[Any], fields: dict[str, Any],
-                  warn: dict[str, str], deliver: bool) -> list[FieldSpan]:
-    out: list[FieldSpan] = []
+                  warn: dict[str, str], deliver: bool,
+                  out: list[FieldSpan] | None = None) -> list[FieldSpan]:
+    if out is None:
+        out = []
     append = out.append
-    memo = _DESCRIBED
-    command = pdu.command
+    memo = _INT_MEMO[deliver]
+    wget = warn.get
     for name, off, ln, children in layout:
-        value = fields.get(name)
-        if children is None and (value == "" or name not in _SPECIAL):
+        if children is None:  # the common cases first: integers and plain strings
+            value = fields.get(name)
             cls = value.__class__
-            if cls is int or cls is str:  # the common case: memoised display and meaning
-                key = (name, value, deliver)
-                hit = memo.get(key) or _remember(key, command)
-                append(FieldSpan(name, off, ln, value, hit[0], hit[1], None,
-                                 warn.get(name) if warn else None))
+            if cls is int:
+                hit = memo.get((name, value)) or _describe_int(memo, name, value, deliver)
+                append(_leaf(name, off, ln, value, hit[0], hit[1], wget(name)))
                 continue
-        if children is not None and name.endswith("]"):  # one entry of a list field
+            if cls is str:
+                if name not in _SPECIAL:
+                    append(_leaf(name, off, ln, value, repr(value), "", wget(name)))
+                    continue
+                if name in _TIME_FIELDS:
+                    decoded, problem = decode_time(value)
+                    append(FieldSpan(name, off, ln, decoded if decoded is not None else value,
+                                     repr(value), describe_decoded_time(decoded, problem), None,
+                                     wget(name)))
+                    continue
+        elif name.endswith("]"):  # one entry of a list field
             item = _item_fields(fields, name)
             append(FieldSpan(name, off, ln, item, _item_display(item), "",
-                             _layout_spans(pdu, children, item, warn, deliver), warn.get(name)))
+                             _layout_spans(pdu, children, item, warn, deliver), wget(name)))
             continue
         value = _value_of(name, fields, pdu.raw, off, ln)
-        display, meaning = describe(name, value, command)
+        display, meaning = describe(name, value, pdu.command)
         kids = _layout_spans(pdu, children, fields, warn, deliver) if children else None
-        if name in _TIME_FIELDS and isinstance(value, str):
-            decoded, _ = decode_time(value)
-            append(FieldSpan(name, off, ln, decoded if decoded is not None else value,
-                             display, meaning, kids, warn.get(name)))
-            continue
         if name == "short_message" and ln:
-            append(FieldSpan(name, off, ln, value, display, f"{ln} octets", kids, warn.get(name),
-                             lambda span: _short_message_children(pdu, span)))
+            append(LazySpan(name, off, ln, value, display, f"{ln} octets", wget(name),
+                            partial(_short_message_children, fields.get("esm_class"),
+                                    fields.get("data_coding"))))
             continue
-        append(FieldSpan(name, off, ln, value, display, meaning, kids, warn.get(name)))
+        append(FieldSpan(name, off, ln, value, display, meaning, kids, wget(name)))
     return out
 
 
@@ -195,10 +227,11 @@ def _item_fields(fields: dict[str, Any], name: str) -> dict[str, Any]:
     return items[idx] if idx < len(items) else {}
 
 
-def tlv_span(t: Tlv, command: str = "") -> FieldSpan:
-    """The span of one TLV; its children (tag, length, value) are built when first asked for."""
-    off = t.offset if t.offset is not None else 0
-    tag, value = t.tag, t.value
+# (tag, value) -> (name, decoded, display, meaning, problem) of TLV values of ≤ 4 octets
+_TLV_MEMO: dict[tuple[int, bytes], tuple[str, Any, str, str, str | None]] = {}
+
+
+def _describe_tlv(tag: int, value: bytes) -> tuple[str, Any, str, str, str | None]:
     info = tlv_table().get(tag)
     decoded, problem = decode_value(tag, value)
     if isinstance(decoded, bytes):
@@ -215,73 +248,205 @@ def tlv_span(t: Tlv, command: str = "") -> FieldSpan:
                    if 0x1400 <= tag <= 0x3FFF else "unknown tag: kept as raw octets")
     if tag == 0x0427 and isinstance(decoded, int):  # message_state
         meaning = _entry_text(_lookup("message_state", decoded)) or meaning
-    warning = problem
+    hit = (name, decoded, display, meaning, problem)
+    if len(value) <= 4:  # integers (states, references, counts) repeat; text rarely does
+        if len(_TLV_MEMO) > 50_000:
+            _TLV_MEMO.clear()
+        _TLV_MEMO[(tag, value)] = hit
+    return hit
+
+
+def _tlv_children(tag: int, length: int, span: FieldSpan) -> None:
+    off = span.offset
+    span.children = [_leaf("tag", off, 2, tag, f"0x{tag:04X}", span.name),
+                     _leaf("length", off + 2, 2, length, str(length)),
+                     _leaf("value", off + 4, span.length - 4, span.value, span.display)]
+
+
+def tlv_span(t: Tlv, command: str = "") -> FieldSpan:
+    """The span of one TLV; its children (tag, length, value) are built when first asked for."""
+    tag, value = t.tag, t.value
+    hit = _TLV_MEMO.get((tag, value)) or _describe_tlv(tag, value)
+    warning = hit[4]
     if t.overrun:
         warning = f"length {t.length} overruns the PDU; {len(value)} octets present"
+    return LazySpan(hit[0], t.offset if t.offset is not None else 0, 4 + len(value), hit[1],
+                    hit[2], hit[3], warning, partial(_tlv_children, tag, t.length))
 
-    def kids(span: FieldSpan) -> None:
-        span.children = [FieldSpan("tag", off, 2, tag, f"0x{tag:04X}", name),
-                         FieldSpan("length", off + 2, 2, t.length, str(t.length), ""),
-                         FieldSpan("value", off + 4, len(value), decoded, display, "")]
 
-    return FieldSpan(name, off, 4 + len(value), decoded, display, meaning, None, warning, kids)
+@lru_cache(maxsize=4096)  # ids seen in garbage must not grow it forever
+def _command_span(command_id: int) -> tuple[str, str, str | None]:
+    """(display, meaning, warning) of a command_id."""
+    return (f"0x{command_id:08X}", _command_meaning(command_id),
+            None if command_id in BY_ID else f"command_id 0x{command_id:08X} is unknown")
+
+
+@lru_cache(maxsize=4096)  # ids seen in garbage must not grow it forever
+def _status_span(status: int) -> tuple[str, str]:
+    return f"0x{status:08X}", _status_meaning(status)
+
+
+def _short_message_span(value: bytes, off: int, ln: int, warning: str | None, esm: Any,
+                        dc: Any) -> FieldSpan:
+    """The (lazy) span of a non-empty short_message: what _layout_spans builds for it."""
+    return LazySpan("short_message", off, ln, value, hex_preview(value), f"{ln} octets", warning,
+                    partial(_short_message_children, esm, dc))
+
+
+_PLAN_MEMOS: dict[tuple[str, bool], dict[int, tuple[str, str]]] = {}
+
+
+def _plan_int(memo: dict[int, tuple[str, str]], name: str, value: int,
+              deliver: bool) -> tuple[str, str]:
+    if len(memo) > 50_000:
+        memo.clear()
+    hit = memo[value] = (f"{value} (0x{value:02X})", _int_meaning(name, value, deliver))
+    return hit
+
+
+def _compile_spans(t: PduType) -> tuple[Callable[..., None], int] | None:
+    """A straight-line builder of the body spans of ``t`` and the layout length it expects.
+
+    It gives what :func:`_layout_spans` gives for a complete body layout (the same spans,
+    displays, meanings and warnings), without its per-field dispatch; a value of an
+    unexpected type (a PDU whose fields were changed by hand) goes to _layout_spans.
+    """
+    deliver = t.name.startswith(("deliver_sm", "data_sm"))
+    entries: list[tuple[str, str]] = []
+    for f in t.body:
+        kind = type(f)
+        if kind is Int:
+            entries.append(("int", f.name))
+        elif kind is TimeString:
+            entries.append(("time", f.name))
+        elif kind is CString:
+            entries.append(("str", f.name))
+        elif kind is OctetString:
+            assert isinstance(f, OctetString)
+            entries += [("int", f.length_name), ("octets", f.name)]
+        else:
+            return None
+    if not entries:
+        return None
+    ns: dict[str, Any] = {"_new": object.__new__, "FS": FieldSpan, "_int": _plan_int,
+                          "_generic": _layout_spans, "_decode_time": decode_time,
+                          "_describe_time": describe_decoded_time, "_sm": _short_message_span,
+                          "_NO_TIME": describe_decoded_time(None, None)}
+    # FieldSpan(...) without the call; separate stores (a tuple assignment costs more)
+    new_span = ("s{i} = s = _new(FS); s.name = {n!r}; s.offset = o{i}; s.length = l{i}; "
+                "s.value = v{i}; s.display, s.meaning = {dm}; s.children = []; "
+                "s.warning = wn({n!r}) if wn else None")
+    lines = ["wn = warn.get if warn else None",
+             ", ".join(f"(_, o{i}, l{i}, _)" for i in range(len(entries))) + ", = layout"]
+    names = [name for _, name in entries]
+    if len(entries) > 1:  # all values by one itemgetter call
+        ns["_values"] = itemgetter(*names)
+        lines += ["try:",
+                  "    " + ", ".join(f"v{i}" for i in range(len(entries))) + " = _values(fields)",
+                  "except KeyError:  # a field deleted by hand",
+                  f"    _generic(pdu, layout, fields, warn, {deliver}, out)",
+                  "    return"]
+    else:
+        lines.append(f"v0 = fields.get({names[0]!r})")
+    for i, (kind, name) in enumerate(entries):
+        v = f"v{i}"
+        if kind == "int":
+            memo = _PLAN_MEMOS.setdefault((name, deliver), {})
+            ns[f"M{i}"] = memo
+            lines.append(f"if {v}.__class__ is int:")
+            lines.append(f"    h = M{i}.get({v}) or _int(M{i}, {name!r}, {v}, {deliver})")
+            lines.append("    " + new_span.format(n=name, i=i, dm="h"))
+        elif kind == "str":
+            lines.append(f"if {v}.__class__ is str:")
+            lines.append("    " + new_span.format(n=name, i=i, dm=f"repr({v}), ''"))
+        elif kind == "time":
+            lines.append(f"if {v} == '' and {v}.__class__ is str:")
+            lines.append("    " + new_span.format(n=name, i=i, dm="\"''\", _NO_TIME"))
+            lines.append(f"elif {v}.__class__ is str:")
+            lines.append(f"    d, problem = _decode_time({v})")
+            lines.append(f"    s{i} = FS({name!r}, o{i}, l{i}, {v} if d is None else d, repr({v}), "
+                         f"_describe_time(d, problem), None, wn({name!r}) if wn else None)")
+        else:  # short_message
+            esm = f"v{names.index('esm_class')}" if "esm_class" in names else "None"
+            dc = f"v{names.index('data_coding')}" if "data_coding" in names else "None"
+            lines.append(f"if {v}.__class__ is bytes and l{i}:")
+            lines.append(f"    s{i} = _sm({v}, o{i}, l{i}, wn({name!r}) if wn else None, "
+                         f"{esm}, {dc})")
+        lines.append("else:  # one span, as the generic walk builds it")
+        lines.append(f"    s{i} = _generic(pdu, [layout[{i}]], fields, warn, {deliver})[0]")
+    lines.append("out += (" + "".join(f"s{i}, " for i in range(len(entries))) + ")")
+    src = (f"def spans_{t.name}(pdu, layout, fields, warn, out):\n"
+           + "".join(f"    {line}\n" for line in lines))
+    exec(compile(src, f"<smpp span plan: {t.name}>", "exec"), ns)  # noqa: S102 - our own source
+    return ns[f"spans_{t.name}"], len(entries)
+
+
+_SPAN_PLANS = {t.command_id: plan for t in PDU_TYPES if (plan := _compile_spans(t)) is not None}
 
 
 def build_spans(pdu: Pdu) -> list[FieldSpan]:
     """Every header field, body field and TLV of a decoded PDU as spans."""
-    raw = pdu.raw
+    raw = pdu._raw
+    n = len(raw) if raw is not None else len(pdu.raw)
+    warnings = pdu.warnings
     warn: dict[str, str] = {}
-    for w in pdu.warnings:  # attach "name: problem" warnings to the span they name
+    for w in warnings:  # attach "name: problem" warnings to the span they name
         head = w.split(":", 1)[0]
         if head != w:
             warn.setdefault(head, w)
-    cid = pdu.command_id
-    spans = [
-        FieldSpan("command_length", 0, 4, len(raw), str(len(raw)), "octets, header included"),
-        FieldSpan("command_id", 4, 4, cid, f"0x{cid:08X}", _command_meaning(cid), None,
-                  None if cid in BY_ID else f"command_id 0x{cid:08X} is unknown"),
-        FieldSpan("command_status", 8, 4, pdu.command_status, f"0x{pdu.command_status:08X}",
-                  _status_meaning(pdu.command_status)),
-        FieldSpan("sequence_number", 12, 4, pdu.sequence_number, str(pdu.sequence_number)),
-    ]
+    cid, status, seq = pdu.command_id, pdu.command_status, pdu.sequence_number
+    c = _command_span(cid)
+    st = _status_span(status)
+    spans = [_leaf("command_length", 0, 4, n, str(n), "octets, header included"),
+             _leaf("command_id", 4, 4, cid, c[0], c[1], c[2]),
+             _leaf("command_status", 8, 4, status, st[0], st[1]),
+             _leaf("sequence_number", 12, 4, seq, str(seq))]
     layout = pdu._layout or []
-    deliver = pdu.command.startswith(("deliver_sm", "data_sm"))
-    trailing = [x for x in layout if x[0] == "trailing"] if pdu.warnings else None
+    trailing = [x for x in layout if x[0] == "trailing"] if warnings else None
     body = [x for x in layout if x[0] != "trailing"] if trailing else layout
-    spans += _layout_spans(pdu, body, pdu.fields, warn, deliver)
+    fields = pdu.fields
+    deliver = pdu.command.startswith(("deliver_sm", "data_sm"))
+    if body:
+        plan = _SPAN_PLANS.get(cid)
+        if plan is not None and len(body) == plan[1]:  # the whole body is there
+            plan[0](pdu, body, fields, warn, spans)
+        else:
+            _layout_spans(pdu, body, fields, warn, deliver, spans)
     for t in pdu.tlvs:
-        spans.append(tlv_span(t, pdu.command))
+        spans.append(tlv_span(t))
     if trailing:  # octets after the last TLV
-        spans += _layout_spans(pdu, trailing, pdu.fields, warn, deliver)
+        _layout_spans(pdu, trailing, fields, warn, deliver, spans)
     return spans
 
 
-def _short_message_children(pdu: Pdu, span: FieldSpan) -> None:
-    """UDH (with one child per IE) and user data inside the short_message span."""
-    from console.smpp.message import ESM_UDHI, decode_text
-    from console.smpp.udh import parse_udh
+_IE_NAMES = [f"ie 0x{iei:02X}" for iei in range(256)]  # span name of each IEI
 
+
+def _short_message_children(esm_class: Any, data_coding: Any, span: FieldSpan) -> None:
+    """UDH (with one child per IE) and user data inside the short_message span (esm_class and
+    data_coding as the PDU's fields hold them)."""
+    esm_class, data_coding = int(esm_class or 0), int(data_coding or 0)
     data: bytes = span.value if isinstance(span.value, bytes) else b""
     off = span.offset
     kids: list[FieldSpan] = []
     udh = None
-    if int(pdu.fields.get("esm_class") or 0) & ESM_UDHI:
+    if esm_class & ESM_UDHI:
         udh = parse_udh(data)
         n = len(udh.raw)
-        ies = [FieldSpan("udhl", off, 1, data[0] if data else 0, str(data[0]) if data else "",
-                         "UDH length")] if data else []
+        ies = [_leaf("udhl", off, 1, data[0], str(data[0]), "UDH length")] if data else []
         for ie in udh.ies:
-            ies.append(FieldSpan(f"ie 0x{ie.iei:02X}", off + ie.offset, 2 + len(ie.data),
-                                 ie.value if ie.value is not None else ie.data,
-                                 ie.data.hex(" "), ie.name + (f" {ie.value}" if ie.value else "")))
+            value = ie.value
+            ies.append(_leaf(_IE_NAMES[ie.iei], off + ie.offset, 2 + len(ie.data),
+                             ie.data if value is None else value, ie.data.hex(" "),
+                             f"{ie.name} {value}" if value else ie.name))
         kids.append(FieldSpan("udh", off, n, udh.raw, udh.raw.hex(" "), "user data header", ies,
                               "; ".join(udh.warnings) or None))
         data, off = data[n:], off + n
-    dc = int(pdu.fields.get("data_coding") or 0)
-    text, enc, _binary, _packed, _ = decode_text(data, dc, udh)
-    kids.append(FieldSpan("user_data", off, len(data), text, repr(text), enc))
+    text, enc, _binary, _packed, _ = decode_text(data, data_coding, udh)
+    shown = repr(text)
+    kids.append(_leaf("user_data", off, len(data), text, shown, enc))
     span.children = kids
-    span.meaning = f"{enc}: {text!r}"
+    span.meaning = f"{enc}: {shown}"
 
 
 @lru_cache(maxsize=4096)  # ids seen in garbage must not grow it forever

@@ -8,11 +8,9 @@ a :class:`RelativeTime`, which is calendar-exact when applied to a moment.
 from __future__ import annotations
 
 import calendar
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-
-_TIME = re.compile(r"(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d)(\d{2})([+\-R])", re.ASCII)
+from functools import cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,22 +53,34 @@ def parse_time(text: str) -> datetime | RelativeTime | None:
     """Decode an SMPP time string; empty → None; malformed → ValueError with the reason."""
     if not text:
         return None
-    m = _TIME.fullmatch(text)
-    if m is None:
+    # YYMMDDhhmmsstnn: 15 ASCII digits, then p: + or - (ahead of / behind UTC) or R
+    digits = text[:15]
+    if not (len(text) == 16 and digits.isascii() and digits.isdigit() and text[15] in "+-R"):
         raise ValueError(f"{text!r} is not an SMPP time (16 characters YYMMDDhhmmsstnnp)")
-    yy, mo, dd, hh, mi, ss, t, nn = (int(x) for x in m.groups()[:8])
-    p = m.group(9)
+    p = text[15]
+    rest, nn = divmod(int(digits), 100)
+    rest, t = divmod(rest, 10)
+    rest, ss = divmod(rest, 100)
+    rest, mi = divmod(rest, 100)
+    rest, hh = divmod(rest, 100)
+    rest, dd = divmod(rest, 100)
+    yy, mo = divmod(rest, 100)
     if p == "R":
         if nn:
             raise ValueError(f"{text!r}: a relative time has no UTC offset (nn must be 00)")
         return RelativeTime(yy, mo, dd, hh, mi, ss, t)
     if nn > 48:
         raise ValueError(f"{text!r}: UTC offset of {nn} quarter hours exceeds 48 (12 h)")
-    offset = timedelta(minutes=15 * nn) * (1 if p == "+" else -1)
     try:
-        return datetime(2000 + yy, mo, dd, hh, mi, ss, 100_000 * t, tzinfo=timezone(offset))
+        return datetime(2000 + yy, mo, dd, hh, mi, ss, 100_000 * t, tzinfo=_zone(nn, p))
     except ValueError as exc:
         raise ValueError(f"{text!r}: {exc}") from None
+
+
+@cache
+def _zone(quarters: int, sign: str) -> timezone:
+    """The fixed-offset zone of ``nn`` quarter hours ahead (+) of or behind (-) UTC."""
+    return timezone(timedelta(minutes=15 * quarters) * (1 if sign == "+" else -1))
 
 
 def decode_time(text: str) -> tuple[datetime | RelativeTime | None, str | None]:
@@ -104,7 +114,11 @@ def format_time(value: datetime | RelativeTime | timedelta | None) -> str:
 
 def describe_time(text: str) -> str:
     """A human reading of an SMPP time string for the inspector ("" for empty)."""
-    value, problem = decode_time(text)
+    return describe_decoded_time(*decode_time(text))
+
+
+def describe_decoded_time(value: datetime | RelativeTime | None, problem: str | None) -> str:
+    """:func:`describe_time` of what :func:`decode_time` gave (``(value, problem)``)."""
     if problem:
         return f"invalid: {problem}"
     if value is None:

@@ -172,30 +172,55 @@ class Tlv:
         return f"Tlv(0x{self.tag:04X} {self.name}, {self.decoded!r}{extra})"
 
 
+_INT_SIZES = {"int1": 1, "int2": 2, "int4": 4}
+
+
+@cache
+def _value_rules() -> dict[int, tuple[int, int, bool]]:
+    """tag -> (exact length or -1, maximum length, NUL-terminated): when a value passes
+    these, :func:`decode_value` has no warning for it (a quick test for the decoder)."""
+    out: dict[int, tuple[int, int, bool]] = {}
+    for tag, info in tlv_table().items():
+        size = _INT_SIZES.get(info.type, -1)
+        mx = info.max if info.max is not None and size < 0 else 0xFFFF
+        out[tag] = (size, mx, info.type == "cstring")
+    return out
+
+
 def decode_tlvs(data: bytes, pos: int, end: int, warnings: list[str]) -> tuple[list[Tlv], int]:
     """TLVs in ``data[pos:end]``; returns them and where decoding stopped (< end: trailing octets)."""
     out: list[Tlv] = []
-    table = tlv_table()
+    rules = _value_rules()
+    unpack = _TL.unpack_from
     while pos < end:
         if end - pos < 4:
             warnings.append(f"{end - pos} trailing octet(s) at offset {pos} do not form a TLV")
             return out, pos
-        tag, ln = _TL.unpack_from(data, pos)
+        tag, ln = unpack(data, pos)
         vstart = pos + 4
         vend = vstart + ln
-        t = Tlv.__new__(Tlv)
-        t.tag, t.length, t.offset = tag, ln, pos
+        t = _new_tlv(Tlv)
+        t.tag = tag
+        t.length = ln
+        t.offset = pos
         if vend > end:
             warnings.append(f"TLV 0x{tag:04X} at offset {pos}: length {ln} overruns the PDU by "
                             f"{vend - end} octet(s)")
-            t.value, t.overrun = data[vstart:end], True
+            t.value = data[vstart:end]
+            t.overrun = True
             vend = end
         else:
-            t.value, t.overrun = data[vstart:vend], False
-        if tag in table:
-            problem = decode_value(tag, t.value)[1]
-            if problem and not t.overrun:
-                warnings.append(problem)
+            value = t.value = data[vstart:vend]
+            t.overrun = False
+            rule = rules.get(tag)
+            if rule is not None and ((rule[0] >= 0 and ln != rule[0]) or ln > rule[1]
+                                     or (rule[2] and value[-1:] != b"\x00")):
+                problem = decode_value(tag, value)[1]  # says what is wrong
+                if problem:
+                    warnings.append(problem)
         out.append(t)
         pos = vend
     return out, pos
+
+
+_new_tlv = object.__new__
