@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from console.errors import DecodeError
@@ -303,11 +304,21 @@ def encode_pdu(pdu: Pdu) -> bytes:
     elif not t.body or (t.is_response and pdu.command_status and not fields and not pdu.tlvs):
         body = b""  # error responses carry no body (SMPP 3.4 4.4.2)
     else:
+        if not fields.keys() <= _field_names(t.command_id):
+            unknown = sorted(fields.keys() - _field_names(t.command_id))
+            raise PduError(f"{t.name} has no field {', '.join(map(repr, unknown))}; its fields "
+                           f"are {', '.join(sorted(_field_names(t.command_id)))} (TLVs go in tlvs)")
         body = b"".join([f.encode(fields) for f in t.body])
     if pdu.tlvs:
         body += b"".join([x.encode() for x in pdu.tlvs])
     return HEADER.pack(16 + len(body), pdu.command_id, pdu.command_status & 0xFFFFFFFF,
                        pdu.sequence_number & 0xFFFFFFFF) + body
+
+
+@cache
+def _field_names(command_id: int) -> frozenset[str]:
+    """Every body field name a PDU of ``command_id`` may carry in ``fields``."""
+    return frozenset(n for f in BY_ID[command_id].body for n in f.names())
 
 
 def _plans() -> dict[int, tuple[PduType, Callable[[bytes, int], Any] | None]]:

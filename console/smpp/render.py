@@ -451,7 +451,8 @@ def _short_message_children(esm_class: Any, data_coding: Any, span: FieldSpan) -
 
 @lru_cache(maxsize=4096)  # ids seen in garbage must not grow it forever
 def _command_meaning(command_id: int) -> str:
-    """``submit_multi — Submit … (not supported by Infobip)`` from the smpp_command_id table."""
+    """``submit_multi — Submit … (not offered by Infobip's SMSC; …)`` from the smpp_command_id
+    table."""
     from console.smpp.codec import command_name
 
     name = command_name(command_id)
@@ -460,7 +461,7 @@ def _command_meaning(command_id: int) -> str:
         return name
     text = f"{name} — {e.description}" if e.description else name
     if e.extra.get("infobip_supported") is False:
-        text += " (not supported by Infobip)"
+        text += " (not offered by Infobip's SMSC; the embedded simulator accepts it)"
     return text
 
 
@@ -516,7 +517,9 @@ def summary(pdu: Pdu, width: int = 40) -> str:
 
 def render_tree(pdu: Pdu) -> str:
     """The PDU as an indented tree, one line per field: ``[offset+length] name: value — meaning``."""
-    lines = [f"{pdu.command} (0x{pdu.command_id:08X})  seq {pdu.sequence_number}  "
+    label = pdu.command if pdu.command.startswith("unknown") else \
+        f"{pdu.command} (0x{pdu.command_id:08X})"  # an unknown name already shows its hex
+    lines = [f"{label}  seq {pdu.sequence_number}  "
              f"status {pdu.status_name}  {len(pdu.raw)} bytes", f"  = {summary(pdu)}"]
 
     def add(span: FieldSpan, depth: int) -> None:

@@ -102,9 +102,9 @@ def test_declarations_agree_with_the_reference_table() -> None:
 def test_command_meaning_says_what_infobip_supports() -> None:
     """The spec lists bind_*, unbind, submit_sm, deliver_sm, enquire_link as supported."""
     multi = decode_pdu(Pdu("submit_multi", 1, {}).encode()).span("command_id").meaning
-    assert multi.startswith("submit_multi") and "not supported by Infobip" in multi
+    assert multi.startswith("submit_multi") and "not offered by Infobip" in multi and "simulator accepts" in multi
     sm = decode_pdu(Pdu("submit_sm", 1, {}).encode()).span("command_id").meaning
-    assert "not supported" not in sm
+    assert "not offered" not in sm
 
 
 @pytest.mark.parametrize(("name", "fields", "tlvs", "status"), SAMPLES, ids=[s[0] for s in SAMPLES])
@@ -650,3 +650,23 @@ def test_field_values_agree_with_tshark(tmp_path) -> None:
                     t.decoded, (pdu.command, t.name)
                 compared += 1
     assert compared >= 120, compared
+
+
+def test_a_misspelled_field_is_refused_not_dropped() -> None:
+    from console.smpp.fields import PduError
+
+    with pytest.raises(PduError, match=r"submit_sm has no field 'source_adr'.*source_addr"):
+        Pdu("submit_sm", 1, fields={"source_adr": "x", "destination_addr": "1"}).encode()
+    with pytest.raises(PduError, match="'dests'"):
+        Pdu("submit_multi", 1, fields={"dests": ["41793026727"]}).encode()
+    # every decoded PDU re-encodes: decoders only produce declared names
+    for raw in (Pdu("submit_sm", 2, fields={"source_addr": "x"}).encode(),
+                Pdu("submit_multi_resp", 3, fields={"message_id": "1"}).encode()):
+        assert decode_pdu(raw).encode() == raw
+
+
+def test_an_unknown_command_id_is_shown_once_in_hex() -> None:
+    from console.smpp.render import render_tree
+
+    head = render_tree(decode_pdu(bytes.fromhex("00000010ffffffff0000000000000007")))
+    assert head.splitlines()[0].startswith("unknown (0xFFFFFFFF)  seq 7")
