@@ -10,13 +10,13 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from console.errors import HttpApiError
 from console.http.pretty import Explanation, error_message, explain, parse_body, pretty
-from console.redact import redact_headers, redact_url
+from console.redact import redact_headers, redact_query, redact_url
 
 Headers = list[tuple[str, str]]
 _ids = itertools.count(1)
@@ -38,6 +38,22 @@ class AuthProfile:
         return f"AuthProfile(username={self.username!r}, password='***')"
 
 
+def _safe_repr(obj: Any) -> str:
+    """A dataclass repr with credential headers, URL passwords and secret query values masked
+    (what a notebook cell, ``print`` or a traceback shows)."""
+    parts = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if f.name == "headers":
+            value = redact_headers(value)
+        elif f.name == "query":
+            value = redact_query(value)
+        elif f.name == "url":
+            value = redact_url(value)
+        parts.append(f"{f.name}={value!r}")
+    return f"{type(obj).__name__}({', '.join(parts)})"
+
+
 @dataclass
 class HttpRequest:
     """A request to send. ``url`` may be a path, resolved against the client's base URL.
@@ -45,6 +61,8 @@ class HttpRequest:
     ``body`` is the text to send (JSON or XML); ``content_type`` sets Content-Type when the
     headers do not. ``auth`` None means "the client's profile"; ``AuthProfile`` overrides it.
     """
+
+    __repr__ = _safe_repr
 
     method: str = "GET"
     url: str = "/"
@@ -99,6 +117,8 @@ class Timings:
 class RequestRecord:
     """The request as it went on the wire."""
 
+    __repr__ = _safe_repr
+
     method: str
     url: str
     headers: Headers
@@ -109,6 +129,8 @@ class RequestRecord:
 @dataclass(frozen=True)
 class ResponseRecord:
     """The response as it came off the wire."""
+
+    __repr__ = _safe_repr
 
     status: int
     reason: str
@@ -139,6 +161,14 @@ class HttpExchange:
     request_size: int = 0  # bytes on the wire: request line + headers + body
     response_size: int = 0
     id: int = field(default_factory=lambda: next(_ids))
+
+    def __repr__(self) -> str:  # short, and never the credentials
+        outcome = (f"{self.response.status} {self.response.reason}" if self.response is not None
+                   else f"error: {self.error}")
+        total = self.timings.total
+        took = f" {total * 1000:.1f} ms" if total is not None else ""
+        return (f"<HttpExchange #{self.id} {self.request.method} {redact_url(self.request.url)} "
+                f"→ {outcome}{took}>")
 
     # --------------------------------------------------------------- views
 
