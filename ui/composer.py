@@ -59,6 +59,9 @@ def _udh_tip(p: Any) -> str:
             "shift")
 
 
+COL_TEXT = 5  # the parts table's text column
+
+
 class PartsModel(LiveTableModel):
     """One row per SMS part: sequence, characters, length, UDH hex, SAR values, text."""
 
@@ -106,6 +109,12 @@ class ComposerPanel(QWidget):
         for label, value in CONCATS:
             self.concat_box.addItem(label, value)
         self.concat_box.setToolTip("How a long text is concatenated")
+        for box in (self.encoding_box, self.language_box, self.concat_box):
+            # the panel is a narrow dock: the boxes shrink (their lists show whole names)
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(7)
+            box.view().setMinimumWidth(box.view().sizeHintForColumn(0) + 24)
 
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("Type or paste a message text…")
@@ -121,6 +130,7 @@ class ComposerPanel(QWidget):
         self.message_label.setStyleSheet("color: #d03030")
         for lab in (self.encoding_label, self.counts_label, self.parts_label, self.forcing_label):
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            lab.setWordWrap(True)
 
         self.parts_model = PartsModel(self)
         self.parts_view = QTableView()
@@ -128,15 +138,18 @@ class ComposerPanel(QWidget):
         self.parts_view.verticalHeader().hide()
         self.parts_view.setWordWrap(False)
         self.parts_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.parts_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.parts_view.horizontalHeader().setStretchLastSection(True)
+        header = self.parts_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        # each part's text right after its length (a narrow dock shows it), then UDH and SAR
+        header.moveSection(header.visualIndex(COL_TEXT), 3)
+        header.setSectionResizeMode(COL_TEXT, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COL_TEXT, self.fontMetrics().horizontalAdvance("x" * 22))
 
         options = QHBoxLayout()
-        options.addWidget(self.encoding_box)
-        options.addWidget(self.language_box)
-        options.addWidget(self.concat_box)
-        options.addStretch(1)
+        options.addWidget(self.encoding_box, 1)
+        options.addWidget(self.language_box, 1)
+        options.addWidget(self.concat_box, 1)
         summary = QFormLayout()
         summary.addRow("Encoding:", self.encoding_label)
         summary.addRow("Length:", self.counts_label)

@@ -104,10 +104,15 @@ class AppContext(QObject):
     # ------------------------------------------------------------------ messages
 
     def report_error(self, message: str) -> None:
-        """Show ``message`` in the window (status bar and message area)."""
+        """Show ``message`` in the window's status bar (and record it)."""
+        self.record_error(message)
+        self.error.emit(message)
+
+    def record_error(self, message: str) -> None:
+        """Keep ``message`` in :attr:`errors` and the log without showing it in the window
+        (a tab that shows it in its own status line)."""
         self.errors.append(message)
         log.warning("%s", message)
-        self.error.emit(message)
 
     def note(self, message: str) -> None:
         self.info.emit(message)

@@ -82,13 +82,19 @@ class HttpTab(QWidget):
             self.preset_box.addItem(f"{p.title}  ({p.method} {p.path})", p.name)
             self.preset_box.setItemData(self.preset_box.count() - 1, p.description,
                                         Qt.ItemDataRole.ToolTipRole)
+        # long preset titles must not widen the tab: the box shrinks, its list does not
+        self.preset_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset_box.setMinimumContentsLength(18)
+        self.preset_box.view().setMinimumWidth(self.preset_box.view().sizeHintForColumn(0) + 24)
+        self.preset_box.currentTextChanged.connect(self.preset_box.setToolTip)
         self.format_box = QComboBox()
         self.format_box.addItems(["json", "xml"])
         self.format_box.setToolTip("Body and Accept format of presets")
         self.method_box = QComboBox()
         self.method_box.addItems(METHODS)
         self.url_edit = QLineEdit()
-        self.url_edit.setMinimumWidth(260)
+        self.url_edit.setMinimumWidth(180)
         self.url_edit.setPlaceholderText("/sms/1/text/single  (relative to the profile's base URL)")
         self.send_button = QPushButton("Send")
         self.send_button.setToolTip("Send the request (Ctrl+Enter)")
@@ -339,7 +345,8 @@ class HttpTab(QWidget):
                                             % ("#2e9d5b" if ex.ok else "#d03030"))
             size = f"{len(r.body)} B body"
             self.status_label.setText(f"{r.http_version} {r.status} {r.reason} · {_ms(t.total)}"
-                                      f" · {size}" + (f" — {ex.error_message}" if not ex.ok else ""))
+                                      f" · {size}" + (f" — {ex.error_message}" if not ex.ok else "")
+                                      + self._hint(r.status))
             body = ex.pretty_response()
             self.response_highlighter.set_kind(kind_of_text(body, r.content_type))
             self.response_body.setPlainText(body)
@@ -360,6 +367,13 @@ class HttpTab(QWidget):
         self.timings_view.setPlainText("\n".join(
             f"{name:<9}{_ms(getattr(t, name))}" for name in
             ("connect", "tls", "send", "wait", "receive", "ttfb", "total")) + server)
+
+    @staticmethod
+    def _hint(status: int) -> str:
+        """What to check for a status whose cause is usually on our side."""
+        if status == 401:
+            return " — check the profile's username/password (toolbar: Edit…)"
+        return ""
 
     # ------------------------------------------------------------------ history
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QByteArray
-from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLayout, QVBoxLayout, QWidget
 
 Item = QWidget | QLayout | tuple[QWidget, int] | None
 
@@ -27,6 +27,14 @@ def vstack(*items: Item) -> QWidget:
         else:
             layout.addWidget(item)
     return box
+
+
+def form_row(spacing: int = 6) -> QHBoxLayout:
+    """A row of widgets for a form whose vertical spacing is tighter than its horizontal
+    one (a nested layout inherits no spacing from such a form, so it sets its own)."""
+    row = QHBoxLayout()
+    row.setSpacing(spacing)
+    return row
 
 
 def save_layout(settings: Any, parts: Mapping[str, Any]) -> None:

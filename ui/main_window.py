@@ -12,6 +12,10 @@ After the first paint the pages are built one per event-loop turn — the curren
 visible panel first, then jobs queued with :meth:`MainWindow.when_shown` (the app starts the
 embedded simulator there), then the rest. A page asked for earlier (:meth:`MainWindow.tab`,
 selecting its tab, showing its dock) is built on the spot.
+
+On first run (no saved layout) the window takes most of the screen and the panels are a
+narrow column beside the tabs, or closed when the window is too narrow for both
+(:func:`first_run_dock_width`); the toolbar's "Panels" buttons open them.
 """
 
 from __future__ import annotations
@@ -23,13 +27,14 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QTabWidget,
     QToolBar,
     QWidget,
@@ -42,6 +47,14 @@ from ui.profiles import ProfileDialog, ProfileSwitcher
 log = logging.getLogger(__name__)
 
 APP_TITLE = "Infobip Test Console"
+# First run (no saved layout): the window takes the screen up to this size, and the panels
+# open beside the tabs only when the window is at least DOCKS_FROM wide, as a column of
+# DOCK_SHARE of its width (within DOCK_WIDTH); narrower windows give every pixel to the tabs
+# and the toolbar's Composer / Reference / Simulator buttons open the panels.
+FIRST_RUN_SIZE = (1680, 1050)
+DOCKS_FROM = 1400
+DOCK_SHARE = 0.27
+DOCK_WIDTH = (340, 460)
 # (tab title, candidate modules in order of preference, class)
 TABS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("HTTP", ("ui.http_tab",), "HttpTab"),
@@ -56,7 +69,23 @@ PANELS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("Simulator", "simulatorDock", "ui.simulator_panel", "SimulatorPanel", True),
 )
 
-__all__ = ["APP_TITLE", "MainWindow", "PlaceholderTab", "build_tab"]
+__all__ = ["APP_TITLE", "MainWindow", "PlaceholderTab", "build_tab", "first_run_dock_width",
+           "first_run_size"]
+
+
+def first_run_size(available: QSize) -> tuple[int, int]:
+    """The window's size on first run: the available screen less a margin, at most
+    :data:`FIRST_RUN_SIZE`."""
+    return (max(640, min(FIRST_RUN_SIZE[0], available.width() - 40)),
+            max(480, min(FIRST_RUN_SIZE[1], available.height() - 40)))
+
+
+def first_run_dock_width(window_width: int) -> int | None:
+    """The panels' width on first run, or None when the window is too narrow to show them
+    beside the tabs."""
+    if window_width < DOCKS_FROM:
+        return None
+    return int(min(DOCK_WIDTH[1], max(DOCK_WIDTH[0], window_width * DOCK_SHARE)))
 
 
 def build_tab(title: str, modules: tuple[str, ...], cls_name: str, ctx: AppContext) -> QWidget:
@@ -92,7 +121,8 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.setWindowTitle(APP_TITLE)
         self.setObjectName("MainWindow")
-        self.resize(1280, 820)
+        self.resize(*first_run_size(self.screen().availableGeometry().size()))
+        self._first_run = False  # no saved layout: the docks get theirs at the first show
         self._soon: list[Callable[[], Any]] = []  # startup jobs, first the visible pages
         self._later: list[Callable[[], Any]] = []
         self._started = False  # the first paint happened: startup jobs are running
@@ -122,7 +152,7 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(docks[0], dock)
         self.composer_dock.raise_()
 
-        self._build_toolbar()
+        self._build_toolbar(docks)
         self._build_menus(docks)
         self._build_status_bar()
         ctx.error.connect(self.show_error)
@@ -132,9 +162,11 @@ class MainWindow(QMainWindow):
         self.restore_state()
         # a page the user turns to is built on the spot (once startup has begun)
         self.tabs.currentChanged.connect(self._current_tab_changed)
+        self._size_docks_when_shown = False
         for dock, page in zip(docks, self.panels.values(), strict=True):
             dock.visibilityChanged.connect(
                 lambda visible, p=page: visible and self._started and p.content())
+            dock.visibilityChanged.connect(lambda visible, d=dock: visible and self._dock_shown(d))
         self._close_ok = False
 
     def _make_panel(self, module: str, cls_name: str, with_ctx: bool) -> QWidget:
@@ -142,6 +174,32 @@ class MainWindow(QMainWindow):
         return cls(self.ctx) if with_ctx else cls()
 
     # ------------------------------------------------------------------ startup
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._first_run:
+            self._first_run = False
+            self.apply_first_run_layout()
+
+    def apply_first_run_layout(self) -> None:
+        """Docks as on first run: tabified on the right with the Composer in front, a column
+        of :func:`first_run_dock_width`, or closed when the window is too narrow for them."""
+        width = first_run_dock_width(self.width())
+        docks = self._docks()
+        for dock in docks:
+            dock.setVisible(width is not None)
+        if width is not None:
+            self.composer_dock.raise_()
+            self.resizeDocks(docks, [width] * len(docks), Qt.Orientation.Horizontal)
+        else:  # the first panel opened later gets a column that leaves the tabs usable
+            self._size_docks_when_shown = True
+
+    def _dock_shown(self, dock: QDockWidget) -> None:
+        if self._size_docks_when_shown:
+            self._size_docks_when_shown = False
+            width = int(min(DOCK_WIDTH[1], max(DOCK_WIDTH[0] - 20, self.width() * DOCK_SHARE)))
+            QTimer.singleShot(0, self, lambda: self.resizeDocks(
+                [dock], [width], Qt.Orientation.Horizontal))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -229,7 +287,7 @@ class MainWindow(QMainWindow):
         dock.setAllowedAreas(Qt.DockWidgetArea.AllDockWidgetAreas)
         return dock
 
-    def _build_toolbar(self) -> None:
+    def _build_toolbar(self, docks: list[QDockWidget]) -> None:
         bar = QToolBar("Connection")
         bar.setObjectName("connectionToolbar")
         bar.setMovable(False)
@@ -238,13 +296,22 @@ class MainWindow(QMainWindow):
         self.profile_switcher.setMinimumWidth(200)
         bar.addWidget(self.profile_switcher)
         edit = QAction("Edit…", self)
-        edit.setToolTip("Edit the current profile (the embedded one is read-only)")
+        edit.setToolTip("Edit the current profile (the embedded one is read-only: you get an "
+                        "editable copy of it)")
         edit.triggered.connect(lambda: self.edit_profile(new=False))
         add = QAction("New…", self)
         add.setToolTip("Add a custom profile (another Infobip account or a test SMSC)")
         add.triggered.connect(lambda: self.edit_profile(new=True))
         bar.addAction(edit)
         bar.addAction(add)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addWidget(QLabel("Panels: "))
+        for dock in docks:  # the panels are one click away even when closed
+            toggle = dock.toggleViewAction()
+            toggle.setToolTip(f"Show or hide the {dock.windowTitle()} panel")
+            bar.addAction(toggle)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
     def _build_menus(self, docks: list[QDockWidget]) -> None:
@@ -338,10 +405,19 @@ class MainWindow(QMainWindow):
         return self.ctx.spawn(run_in_window(self), "demo")
 
     def edit_profile(self, new: bool = False) -> ProfileDialog | None:
-        """Open the profile editor; saving stores the profile and selects it."""
+        """Open the profile editor; saving stores the profile and selects it. The embedded
+        simulator's profile is read-only: "Edit…" on it offers a copy with its values."""
+        from ui.profiles import copy_of
+
         profiles = self.ctx.profiles
-        current = None if new or not profiles.current.editable else profiles.current
-        dialog = ProfileDialog(current, self.ctx.secrets, self)
+        current, note = profiles.current, ""
+        if new:
+            current = None
+        elif not current.editable:
+            note = (f"“{current.name}” is read-only (the embedded simulator fills it in). "
+                    "This is a copy with its values: rename it, change what you need and save.")
+            current = copy_of(current, [p.name for p in profiles.profiles])
+        dialog = ProfileDialog(current, self.ctx.secrets, self, note=note)
         dialog.setModal(True)
 
         def save() -> None:
@@ -370,6 +446,11 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray | bytes) and state:
             self.restoreState(QByteArray(state))
+        else:
+            self._first_run = True
+            if first_run_dock_width(self.width()) is None:  # before the first show, so the
+                for dock in self._docks():  # docks' minimum width cannot widen the window
+                    dock.hide()
         try:
             tab = int(s.value("window/tab", 0))
         except (TypeError, ValueError):

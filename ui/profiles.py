@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -295,6 +295,15 @@ class ProfilesModel(QAbstractListModel):
         self._current = row if row >= 0 else 0
 
 
+def copy_of(profile: ConnectionProfile, taken: list[str]) -> ConnectionProfile:
+    """An editable (custom) copy of ``profile`` with its values and passwords, named
+    "<name> (copy)" — or "(copy 2)" … when that name is ``taken``."""
+    name, n = f"{profile.name} (copy)", 2
+    while name in taken:
+        name, n = f"{profile.name} (copy {n})", n + 1
+    return replace(profile, name=name, kind=CUSTOM)
+
+
 class ProfileSwitcher(QComboBox):
     """A combo box over the profiles model that switches the current profile."""
 
@@ -312,11 +321,16 @@ class ProfileDialog(QDialog):
     """Edit (or create) a production/custom profile; passwords go to the secret store."""
 
     def __init__(self, profile: ConnectionProfile | None, secrets: SecretStore,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, note: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Connection profile")
+        self.setMinimumWidth(460)
         p = profile or ConnectionProfile("Custom", CUSTOM, http_base_url="https://",
                                          smpp_host="", smpp_port=2775)
+        self.note_label = QLabel(note)
+        self.note_label.setObjectName("profileNote")
+        self.note_label.setWordWrap(True)
+        self.note_label.setVisible(bool(note))
         self.kind = p.kind if p.kind != EMBEDDED else CUSTOM
         self.name = QLineEdit(p.name)
         self.name.setReadOnly(p.kind == PRODUCTION)
@@ -337,6 +351,7 @@ class ProfileDialog(QDialog):
         for w in (self.http_password, self.smpp_password):
             w.setEchoMode(QLineEdit.EchoMode.Password)
         form = QFormLayout(self)
+        form.addRow(self.note_label)
         form.addRow("Name", self.name)
         form.addRow("HTTP base URL", self.http_url)
         form.addRow("HTTP username", self.http_user)

@@ -7,9 +7,10 @@ command ids and statuses, receipt errors, DLR stat words, TLVs, data_coding, TON
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -68,6 +69,9 @@ REFERENCE_COLUMNS = (
 )
 
 
+COL_NAME, COL_MEANING = 3, 4
+
+
 class ReferenceModel(LiveTableModel):
     """Search results: table, id (decimal and hex), name, meaning, details."""
 
@@ -98,16 +102,30 @@ class ReferencePanel(QWidget):
         self.view.verticalHeader().hide()
         self.view.setWordWrap(False)
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        # a narrow dock shows the first columns: name, id, hex, meaning; then table, details
+        for visual, col in enumerate((COL_NAME, 1, 2, COL_MEANING)):
+            header.moveSection(header.visualIndex(col), visual)
+        # the selected entry in full (the table's columns may be cut in a narrow dock)
+        self.detail_label = QLabel()
+        self.detail_label.setObjectName("referenceDetail")
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.table_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.table_box.setMinimumContentsLength(9)
         top = QHBoxLayout()
         top.addWidget(self.search_box, 3)
         top.addWidget(self.table_box, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.count_label)
-        layout.addWidget(self.view)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.detail_label)
         try:
             from console.reference import TABLES
 
@@ -122,6 +140,8 @@ class ReferencePanel(QWidget):
         self._timer.timeout.connect(self.run_search)
         self.search_box.textChanged.connect(lambda _t: self._timer.start())
         self.table_box.currentIndexChanged.connect(lambda _i: self.run_search())
+        self.view.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self.show_entry(cur.row() if cur.isValid() else 0))
 
     def set_query(self, text: str) -> None:
         """Search for ``text`` now (also shows it in the box)."""
@@ -134,6 +154,7 @@ class ReferencePanel(QWidget):
         if not query:
             self.model.set_entries([])
             self.count_label.setText("")
+            self.show_entry(0)
             return
         try:
             from console.reference import search
@@ -143,9 +164,21 @@ class ReferencePanel(QWidget):
         except Exception as exc:
             self.model.set_entries([])
             self.count_label.setText(f"search failed: {exc}")
+            self.show_entry(0)
             return
         self.model.set_entries(entries)
         self.count_label.setText(f"{len(entries)} match{'es' if len(entries) != 1 else ''}")
         if entries:
             self.view.resizeColumnsToContents()
-            self.view.setColumnWidth(4, min(self.view.columnWidth(4), 360))
+            self.view.setColumnWidth(COL_MEANING, min(self.view.columnWidth(COL_MEANING), 260))
+        self.show_entry(0)
+
+    def show_entry(self, row: int) -> None:
+        """Show entry ``row`` of the results in full under the table (empty if none)."""
+        if not 0 <= row < self.model.rowCount():
+            self.detail_label.setText("")
+            return
+        e = self.model.entry(row)
+        text = entry_tooltip(e).split("\n")
+        self.detail_label.setText("<b>" + html.escape(text[0]) + "</b><br>"
+                                  + "<br>".join(html.escape(t) for t in text[1:]))

@@ -56,17 +56,18 @@ SCENARIO_COLUMNS = (
     Column("what happens", _steps, tooltip=lambda s: s.title),
 )
 
+# what a glance needs comes first (the panel is a narrow dock); the long id goes last
 MESSAGE_COLUMNS = (
-    Column("message id", lambda m: m.message_id),
-    Column("door", lambda m: m.door),
-    Column("from", lambda m: m.from_),
     Column("to", lambda m: m.to),
-    Column("parts", lambda m: m.sms_count, align_right=True),
     Column("status", lambda m: (m.status or {}).get("name", ""),
            tooltip=lambda m: (m.status or {}).get("description")),
     Column("error", lambda m: (m.error or {}).get("name", ""),
            tooltip=lambda m: (m.error or {}).get("description")),
+    Column("door", lambda m: m.door),
+    Column("parts", lambda m: m.sms_count, align_right=True),
+    Column("from", lambda m: m.from_),
     Column("scenario", lambda m: m.scenario),
+    Column("message id", lambda m: m.message_id),
 )
 
 
@@ -134,6 +135,7 @@ class SimulatorPanel(QWidget):
         self.mo_button = QPushButton("Inject MO")
         mo_box = QGroupBox("Inject an MO message")
         mo_form = QFormLayout(mo_box)
+        mo_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         mo_form.addRow("From:", self.mo_from)
         mo_form.addRow("To:", self.mo_to)
         mo_form.addRow("Text:", self.mo_text)
@@ -149,11 +151,18 @@ class SimulatorPanel(QWidget):
         self.fail_count = QSpinBox()
         self.fail_count.setRange(0, 1_000_000)
         self.fail_status = QComboBox()
-        self.stop_receipts = QCheckBox("Hold receipts and MO (queued, not lost)")
+        self.fail_status.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.fail_status.setMinimumContentsLength(12)
+        self.fail_status.currentTextChanged.connect(self.fail_status.setToolTip)
+        self.stop_receipts = QCheckBox("Hold receipts and MO")
+        self.stop_receipts.setToolTip("Receipts and MO messages are queued (not lost) and go "
+                                      "out when this is cleared")
         self.faults_apply = QPushButton("Apply faults")
         self.faults_clear = QPushButton("Clear")
         faults_box = QGroupBox("SMSC faults")
         ff = QFormLayout(faults_box)
+        ff.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow dock: field below
         ff.addRow("Delay responses:", self.delay_spin)
         ff.addRow("Cut connection after PDUs:", self.drop_spin)
         fail_row = QHBoxLayout()

@@ -41,6 +41,33 @@ _ERROR = QBrush(QColor("#d03030"))
 REPLY_PATHS = (("/dlr", "/dlr"), ("/intermediate", "/intermediate"), ("/mo", "/mo"),
                ("every other path", "*"))
 
+def hit_kind(hit: Any) -> str:
+    """The path's kind, or "intermediate" for intermediate reports pushed to a /dlr URL
+    (the platform posts both to the one notifyUrl)."""
+    if hit.reports and all(r.intermediate for r in hit.reports):
+        return "intermediate"
+    return hit.kind
+
+
+def hit_summary(hit: Any) -> str:
+    """What a hit carried (method, path and reply have columns of their own)."""
+    if hit.reports:
+        first = hit.reports[0]
+        error = (f", {first.error_name}" if first.error_name
+                 and first.error_name != "NO_ERROR" else "")
+        what = f"{first.status_name}{error} for {first.to or '?'} ({first.message_id})"
+        more = len(hit.reports) - 1
+        return what + (f" and {more} more report{'s' if more > 1 else ''}" if more else "")
+    if hit.mo is not None:
+        text = hit.mo.get("text") or hit.mo.get("bin", "")
+        return f"MO from {hit.mo.get('sender', '?')}: {text!r}"
+    if hit.parse_error:
+        return f"could not parse: {hit.parse_error}"
+    if hit.too_large:
+        return f"body too large ({len(hit.body)} bytes kept)"
+    return f"{len(hit.body)} bytes" + (f" of {hit.content_type}" if hit.content_type else "")
+
+
 HIT_COLUMNS = (
     Column("#", lambda h: h.id, align_right=True),
     Column("time", lambda h: time.strftime("%H:%M:%S", time.localtime(h.time))
@@ -48,11 +75,14 @@ HIT_COLUMNS = (
     Column("from", lambda h: f"{h.client[0]}:{h.client[1]}"),
     Column("method", lambda h: h.method),
     Column("path", lambda h: h.path),
-    Column("kind", lambda h: h.kind),
+    Column("kind", hit_kind),
     Column("reply", lambda h: h.reply_status,
            tooltip=lambda h: f"answered {h.reply_status} after {h.reply_delay:g} s"),
-    Column("summary", lambda h: h.summary(), tooltip=lambda h: h.parse_error or h.summary()),
+    Column("summary", hit_summary, tooltip=lambda h: h.parse_error or h.summary()),
 )
+# starting widths (characters) of the hit columns, so an empty table has readable headers
+HIT_WIDTHS = (5, 13, 16, 8, 13, 12, 6)
+REPORT_WIDTHS = (38, 14, 34, 22, 12, 30)
 
 REPORT_COLUMNS = (
     Column("message id", lambda r: r.message_id),
@@ -70,6 +100,20 @@ def _is_problem(hit: Any) -> QBrush | None:
     return _ERROR if hit.reply_status >= 400 or hit.parse_error else None
 
 
+def _set_widths(view: QTableView, chars: tuple[int, ...]) -> None:
+    """Interactive columns of ``chars`` characters each (at least their title), the last
+    one stretched: readable with no rows, and no per-row measuring with many."""
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    metrics = view.fontMetrics()
+    model = view.model()
+    for col, n in enumerate(chars):
+        title = str(model.headerData(col, Qt.Orientation.Horizontal))
+        header.resizeSection(col, max(metrics.horizontalAdvance("0" * n),
+                                      metrics.horizontalAdvance(title) + 24))
+
+
 class WebhooksTab(QWidget):
     """Webhook listener controls, hits and their details."""
 
@@ -80,6 +124,7 @@ class WebhooksTab(QWidget):
 
         self.ctx = ctx
         self.selected: Any = None
+        self._last_port = 0  # the port of the last run (a restart on "any port" reuses it)
         self.listener = WebhookListener(port=0, journal=ctx.journal)
         ctx.listener = self.listener
         self.listener.subscribe(self._on_hit)
@@ -154,9 +199,7 @@ class WebhooksTab(QWidget):
         self.hits_view.setWordWrap(False)
         self.hits_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.hits_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.hits_view.horizontalHeader().setStretchLastSection(True)
-        self.hits_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        _set_widths(self.hits_view, HIT_WIDTHS)
 
         # --- detail
         self.body_view = text_view()
@@ -167,7 +210,7 @@ class WebhooksTab(QWidget):
         self.reports_view.setModel(self.reports)
         self.reports_view.verticalHeader().hide()
         self.reports_view.setWordWrap(False)
-        self.reports_view.horizontalHeader().setStretchLastSection(True)
+        _set_widths(self.reports_view, REPORT_WIDTHS)
         self.detail_tabs = QTabWidget()
         self.detail_tabs.addTab(self.body_view, "Body")
         self.detail_tabs.addTab(self.headers_view, "Headers")
@@ -222,14 +265,32 @@ class WebhooksTab(QWidget):
     # ------------------------------------------------------------------ listener
 
     def start(self) -> Any:
-        """Start listening (task on the qasync loop); returns the task."""
-        self.listener.port = self.port_spin.value()
+        """Start listening (task on the qasync loop); returns the task.
+
+        With "any port" a restart reuses the port of the previous run, so notifyUrls already
+        handed to the platform keep working (reports in flight, retries); if that port is
+        taken meanwhile, a free one is used and the note says so.
+        """
+        wanted = self.port_spin.value() or self._last_port
         self.start_button.setEnabled(False)
 
-        def started(_l: Any) -> None:
-            self.ctx.note(f"webhook listener on {self.listener.url}")
+        async def run() -> Any:
+            self.listener.port = wanted
+            try:
+                return await self.listener.start()
+            except OSError as exc:
+                if not wanted or self.port_spin.value():
+                    raise  # the port the user asked for: say why it failed
+                self.listener.port = 0
+                await self.listener.start()
+                return f"port {wanted} is taken ({exc.strerror or exc}): "
 
-        task = self.ctx.spawn(self.listener.start(), "webhook listener", on_done=started)
+        def started(result: Any) -> None:
+            self._last_port = self.listener.port
+            moved = result if isinstance(result, str) else ""
+            self.ctx.note(f"{moved}webhook listener on {self.listener.url}")
+
+        task = self.ctx.spawn(run(), "webhook listener", on_done=started)
         task.add_done_callback(lambda _t: self._update_state())
         return task
 

@@ -61,6 +61,8 @@ def test_wrong_password_is_explained(tab, qtbot, sim_ctx):
     assert ex.response.status == 401
     assert "401" in tab.status_label.text()
     assert "UNAUTHORIZED" in tab.status_label.text() or "Invalid login" in tab.status_label.text()
+    assert tab.status_label.text().endswith("check the profile's username/password "
+                                            "(toolbar: Edit…)")
 
 
 def test_invalid_json_body_is_flagged_live(tab, qtbot):

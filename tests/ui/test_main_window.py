@@ -122,3 +122,29 @@ def test_a_page_that_fails_to_build_says_why(qtbot, ctx):
     assert widget.reason == "ValueError: no display for charts"
     assert ctx.errors == ["Timeline failed to open: no display for charts"]
     assert page.content() is widget  # built once
+
+
+def test_edit_on_the_embedded_profile_offers_an_editable_copy(window, sim_ctx):
+    sim = sim_ctx.simulator
+    assert sim_ctx.profiles.current.kind == "embedded"
+    dialog = window.edit_profile()
+    assert "read-only" in dialog.note_label.text() and dialog.note_label.isVisible()
+    assert dialog.name.text() == "Embedded simulator (copy)"
+    assert dialog.http_url.text() == sim.http_url
+    assert dialog.http_user.text() == "Aladdin" and dialog.http_password.text() == "open sesame"
+    assert dialog.smpp_port.value() == sim.smpp_port
+    assert dialog.system_id.text() == "Aladdin" and dialog.smpp_password.text() == "opensesa"
+    dialog.accept()
+    copy = sim_ctx.profiles.current
+    assert (copy.name, copy.kind, copy.http_base_url) == ("Embedded simulator (copy)", "custom",
+                                                          sim.http_url)
+    assert sim_ctx.profiles.profiles[0].kind == "embedded"  # the original is untouched
+    sim_ctx.profiles.set_current(0)
+    again = window.edit_profile()
+    assert again.name.text() == "Embedded simulator (copy 2)"
+    again.reject()
+    # a custom profile is edited in place, without the note
+    sim_ctx.profiles.set_current(sim_ctx.profiles.find("Embedded simulator (copy)"))
+    plain = window.edit_profile()
+    assert plain.name.text() == "Embedded simulator (copy)" and not plain.note_label.text()
+    plain.reject()

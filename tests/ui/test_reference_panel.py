@@ -60,3 +60,20 @@ def test_table_filter_and_no_match(panel):
     panel.table_box.setCurrentIndex(0)
     panel.set_query("no such code zzzz")
     assert panel.model.rowCount() == 0 and panel.count_label.text() == "0 matches"
+
+
+def test_selected_entry_is_shown_whole_under_the_table(panel, qtbot):
+    """In a narrow dock the columns get cut: the entry's text, table and details are shown
+    in full below the table, and the name and meaning come first."""
+    panel.set_query("EC_ABSENT_SUBSCRIBER")
+    first = panel.model.entry(0)
+    text = panel.detail_label.text()
+    assert first.name in text and first.description in text
+    assert "permanent: no" in text and "groupName" in text
+    panel.view.selectRow(1)
+    assert panel.model.entry(1).name in panel.detail_label.text()
+    header = panel.view.horizontalHeader()
+    titles = [panel.model.titles[header.logicalIndex(v)] for v in range(header.count())]
+    assert titles[:4] == ["name", "id", "hex", "meaning"]
+    panel.set_query("")
+    assert panel.detail_label.text() == ""

@@ -41,8 +41,9 @@ def test_submitted_message_appears_and_updates(panel, qtbot, sim_ctx, run_async)
     ex = run_async(send())
     mid = ex.message_ids()[0]
     qtbot.waitUntil(lambda: panel.messages.rowCount() == 1, timeout=3000)
-    assert panel.messages.data(panel.messages.index(0, 0)) == mid
-    qtbot.waitUntil(lambda: panel.messages.data(panel.messages.index(0, 5))
+    col = panel.messages.titles.index
+    assert panel.messages.data(panel.messages.index(0, col("message id"))) == mid
+    qtbot.waitUntil(lambda: panel.messages.data(panel.messages.index(0, col("status")))
                     == "DELIVERED_TO_HANDSET", timeout=10000)
 
 

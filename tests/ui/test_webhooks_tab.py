@@ -50,6 +50,8 @@ def test_dlr_hit_arrives_with_its_report(tab, qtbot, run_async):
     qtbot.waitUntil(lambda: tab.hits.rowCount() == 1, timeout=3000)
     assert tab.hits.data(tab.hits.index(0, 4)) == "/dlr"
     assert tab.hits.data(tab.hits.index(0, 5)) == "dlr"
+    # the summary says what came, not again the method, path and reply of other columns
+    assert tab.hits.data(tab.hits.index(0, 7)) == "DELIVERED_TO_HANDSET for 41793026727 (MSG-1)"
     tab.hits_view.selectRow(0)
     assert '"messageId": "MSG-1"' in tab.body_view.toPlainText()
     assert tab.reports.rowCount() == 1
@@ -114,3 +116,55 @@ def test_simulator_pushes_reports_to_the_listener(qtbot, sim_ctx):
     hit = hooks.hits.record(0)
     assert hit.path == "/dlr" and hit.reports
     assert hit.reports[0].callback_data == "There's no place like home."
+
+
+def test_stop_then_start_keeps_the_url(tab, qtbot):
+    """Reports in flight and the platform's retries go to the notifyUrl already handed out:
+    a restart on "any port" listens on the same port again."""
+    url = tab.url_edit.text()
+    assert tab.port_spin.value() == 0  # "any port"
+    tab.start_button.click()
+    qtbot.waitUntil(lambda: tab.start_button.text() == "Start", timeout=3000)
+    tab.start_button.click()
+    qtbot.waitUntil(lambda: tab.start_button.text() == "Stop", timeout=3000)
+    assert tab.url_edit.text() == url
+
+
+def test_restart_moves_on_when_the_old_port_is_taken(tab, qtbot):
+    import socket
+
+    old = tab.listener.port
+    task = tab.stop()
+    qtbot.waitUntil(task.done, timeout=3000)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", old))
+        squatter.listen()
+        task = tab.start()
+        qtbot.waitUntil(task.done, timeout=3000)
+        assert tab.listener.running and tab.listener.port != old
+        assert tab.url_edit.text() == f"http://127.0.0.1:{tab.listener.port}/dlr"
+
+
+def test_empty_hit_table_has_readable_headers(tab):
+    header = tab.hits_view.horizontalHeader()
+    metrics = tab.hits_view.fontMetrics()
+    assert tab.hits.rowCount() == 0
+    for col, title in enumerate(tab.hits.titles[:-1]):
+        assert header.sectionSize(col) >= metrics.horizontalAdvance(title), title
+
+
+def test_intermediate_report_pushed_to_the_dlr_url_is_called_so(tab, qtbot, run_async):
+    body = json.loads(json.dumps(DLR))
+    r = body["results"][0]
+    r["status"] = {"groupId": 1, "groupName": "PENDING", "id": 7,
+                   "name": "PENDING_ENROUTE", "description": "Message sent to next instance"}
+    r["error"] = {"groupId": 1, "groupName": "HANDSET_ERRORS", "id": 27,
+                  "name": "EC_ABSENT_SUBSCRIBER", "description": "Absent Subscriber",
+                  "permanent": False}
+    post(run_async, tab.url_edit.text(), json.dumps(body))
+    qtbot.waitUntil(lambda: tab.hits.rowCount() == 1, timeout=3000)
+    assert tab.hits.record(0).kind == "dlr"  # posted to the /dlr notifyUrl …
+    assert tab.hits.record(0).reports[0].intermediate  # … but PENDING: an intermediate report
+    assert tab.hits.data(tab.hits.index(0, 5)) == "intermediate"
+    summary = tab.hits.data(tab.hits.index(0, 7))
+    assert summary == "PENDING_ENROUTE, EC_ABSENT_SUBSCRIBER for 41793026727 (MSG-1)"

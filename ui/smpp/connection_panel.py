@@ -11,13 +11,15 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
     QWidget,
 )
+
+from ui.elided_label import ElidedLabel
+from ui.layout import form_row
 
 BIND_TYPES = (("Transceiver (TRX)", "trx"), ("Transmitter (TX)", "tx"), ("Receiver (RX)", "rx"))
 
@@ -37,6 +39,7 @@ class BindSettings:
     window: int
 
 
+
 class ConnectionPanel(QGroupBox):
     """Fields of a bind and the Bind/Unbind buttons."""
 
@@ -46,6 +49,7 @@ class ConnectionPanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Connection", parent)
         form = QFormLayout(self)
+        form.setVerticalSpacing(4)  # the form shares a short window with the submit form
         self.host_edit = QLineEdit("127.0.0.1")
         self.port_spin = QSpinBox()
         self.port_spin.setRange(1, 65535)
@@ -55,12 +59,14 @@ class ConnectionPanel(QGroupBox):
         self.verify_check = QCheckBox("verify certificate")
         self.verify_check.setChecked(True)
         self.verify_check.setToolTip("Turn off for test SMSCs with self-signed certificates")
-        host_row = QHBoxLayout()
+        self.host_edit.setMinimumWidth(90)
+        self.port_spin.setToolTip("SMPP port (Infobip: 8888 plain, 8887 TLS)")
+        host_row = form_row()
         host_row.addWidget(self.host_edit, 1)
         host_row.addWidget(QLabel("port"))
         host_row.addWidget(self.port_spin)
         form.addRow("Host", host_row)
-        tls_row = QHBoxLayout()
+        tls_row = form_row()
         tls_row.addWidget(self.tls_check)
         tls_row.addWidget(self.verify_check)
         tls_row.addStretch(1)
@@ -86,7 +92,7 @@ class ConnectionPanel(QGroupBox):
         self.window_spin.setRange(1, 1000)
         self.window_spin.setValue(10)
         self.window_spin.setToolTip("Requests in flight before waiting for responses")
-        bind_row = QHBoxLayout()
+        bind_row = form_row()
         bind_row.addWidget(self.bind_combo, 1)
         bind_row.addWidget(QLabel("window"))
         bind_row.addWidget(self.window_spin)
@@ -95,9 +101,10 @@ class ConnectionPanel(QGroupBox):
         self.bind_button.setObjectName("bindButton")
         self.unbind_button = QPushButton("Unbind")
         self.unbind_button.setEnabled(False)
-        self.state_label = QLabel("not connected")
+        # elided (whole text in the tooltip): a long state must not widen the form
+        self.state_label = ElidedLabel("not connected")
         self.state_label.setObjectName("smppStateLabel")
-        buttons = QHBoxLayout()
+        buttons = form_row()
         buttons.addWidget(self.bind_button)
         buttons.addWidget(self.unbind_button)
         buttons.addWidget(self.state_label, 1)

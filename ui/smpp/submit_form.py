@@ -4,6 +4,7 @@ PDU from hex."""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -25,13 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.layout import vstack
+from ui.layout import form_row, vstack
 from ui.progress_strip import ProgressStrip
 
 ENCODINGS = (("auto", None), ("GSM7", "GSM7"), ("Latin-1", "LATIN1"), ("UCS2", "UCS2"))
 CONCATS = (("UDH, 8-bit reference", "udh"), ("UDH, 16-bit reference", "udh16"),
            ("SAR TLVs", "sar"), ("message_payload (one PDU)", "payload"))
 RECEIPTS = ((0, "no receipt"), (1, "receipt always"), (2, "receipt on failure"))
+
 
 
 class SubmitFormError(ValueError):
@@ -50,11 +53,14 @@ def _reference(table: str) -> list[Any]:
 def _ton_npi_combo(table: str) -> QComboBox:
     box = QComboBox()
     box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(5)
+    box.setMinimumContentsLength(6)
     box.addItem("auto", None)
     for e in _reference(table):
         box.addItem(f"{e.id} {e.name}", int(e.id))
         box.setItemData(box.count() - 1, e.description, Qt.ItemDataRole.ToolTipRole)
+    # the box is narrow (the form must fit beside the PDU list); its list shows whole names
+    box.view().setMinimumWidth(box.view().sizeHintForColumn(0) + 24)
+    box.currentTextChanged.connect(box.setToolTip)
     return box
 
 
@@ -106,18 +112,40 @@ class SubmitForm(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Submit", parent)
         outer = QVBoxLayout(self)
-        form = QFormLayout()
-        outer.addLayout(form)
+        outer.setSpacing(4)  # compact: the whole form fits a 768-pixel-high screen
+        # the addresses as a grid, TON and NPI in two columns of their own (a narrow form)
+        addresses = QGridLayout()
+        addresses.setHorizontalSpacing(6)
+        addresses.setVerticalSpacing(2)
+        for col, (title, tip) in enumerate((("TON", "type of number (source_addr_ton / "
+                                                    "dest_addr_ton); auto: from the address"),
+                                                   ("NPI", "numbering plan (source_addr_npi / "
+                                                    "dest_addr_npi); auto: from the address"))):
+            head = QLabel(title)
+            head.setToolTip(tip)
+            addresses.addWidget(head, 0, 2 + col)
         self.source_edit = QLineEdit("InfoSMS")
         self.source_ton = _ton_npi_combo("ton")
         self.source_npi = _ton_npi_combo("npi")
-        form.addRow("From", self._address_row(self.source_edit, self.source_ton, self.source_npi))
         self.dest_edit = QLineEdit("41793026727")
         self.dest_ton = _ton_npi_combo("ton")
         self.dest_npi = _ton_npi_combo("npi")
-        form.addRow("To", self._address_row(self.dest_edit, self.dest_ton, self.dest_npi))
+        for row, (label, edit, ton, npi) in enumerate(
+                (("From", self.source_edit, self.source_ton, self.source_npi),
+                 ("To", self.dest_edit, self.dest_ton, self.dest_npi)), start=1):
+            edit.setMinimumWidth(90)
+            addresses.addWidget(QLabel(label), row, 0)
+            addresses.addWidget(edit, row, 1)
+            addresses.addWidget(ton, row, 2)
+            addresses.addWidget(npi, row, 3)
+        addresses.setColumnStretch(1, 1)
+        outer.addLayout(addresses)
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setVerticalSpacing(4)
+        outer.addLayout(form)
         self.text_edit = QPlainTextEdit("Hello from the Infobip Test Console")
-        self.text_edit.setMaximumHeight(80)
+        self.text_edit.setMaximumHeight(58)
         self.text_edit.setTabChangesFocus(True)
         self.preview_label = QLabel()
         self.preview_label.setObjectName("encodingPreview")
@@ -133,7 +161,7 @@ class SubmitForm(QGroupBox):
         self.concat_combo.setMinimumContentsLength(12)
         for label, value in CONCATS:
             self.concat_combo.addItem(label, value)
-        enc_row = QHBoxLayout()
+        enc_row = form_row()
         enc_row.addWidget(self.encoding_combo)
         enc_row.addWidget(self.concat_combo, 1)
         form.addRow("Encoding", enc_row)
@@ -153,10 +181,12 @@ class SubmitForm(QGroupBox):
         self.receipt_combo.setCurrentIndex(1)
         self.intermediate_check = QCheckBox("intermediate")
         self.intermediate_check.setToolTip("registered_delivery bit 4: intermediate notifications")
-        rd_row = QHBoxLayout()
+        rd_row = form_row()
         rd_row.addWidget(self.receipt_combo, 1)
         rd_row.addWidget(self.intermediate_check)
-        form.addRow("registered_delivery", rd_row)
+        receipt_label = QLabel("Receipt")
+        receipt_label.setToolTip("registered_delivery: which delivery receipts to ask for")
+        form.addRow(receipt_label, rd_row)
         self.schedule_edit = QLineEdit()
         self.schedule_edit.setPlaceholderText("YYMMDDhhmmsstnnp or 000000001000000R")
         self.validity_edit = QLineEdit()
@@ -170,16 +200,20 @@ class SubmitForm(QGroupBox):
         self.tlv_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tlv_table.verticalHeader().setVisible(False)
         self.tlv_table.setMaximumHeight(90)
+        self.tlv_table.hide()  # shown once it has a row: an empty table only takes room
         add_tlv = QPushButton("Add TLV")
-        remove_tlv = QPushButton("Remove")
-        add_tlv.clicked.connect(lambda: self.add_tlv_row())
-        remove_tlv.clicked.connect(self._remove_tlv)
-        tlv_buttons = QHBoxLayout()
+        add_tlv.setToolTip("Add an optional parameter (standard or Infobip vendor TLV)")
+        self.remove_tlv_button = QPushButton("Remove")
+        self.remove_tlv_button.setEnabled(False)
+        add_tlv.clicked.connect(lambda: self.add_tlvform_row())
+        self.remove_tlv_button.clicked.connect(self._remove_tlv)
+        self.tlv_label = QLabel("TLVs: none")
+        tlv_buttons = form_row()
+        tlv_buttons.addWidget(self.tlv_label, 1)
         tlv_buttons.addWidget(add_tlv)
-        tlv_buttons.addWidget(remove_tlv)
-        tlv_buttons.addStretch(1)
-        outer.addWidget(self.tlv_table)
+        tlv_buttons.addWidget(self.remove_tlv_button)
         outer.addLayout(tlv_buttons)
+        outer.addWidget(self.tlv_table)
 
         self.submit_button = QPushButton("Submit (Ctrl+Enter)")
         self.submit_button.setObjectName("submitButton")
@@ -193,27 +227,37 @@ class SubmitForm(QGroupBox):
         self.repeat_spin.setToolTip("Send the message this many times, as many at once as the "
                                     "bind's window allows (load-test a bind); progress shows "
                                     "below and Cancel (Esc) stops")
-        submit_row = QHBoxLayout()
+        submit_row = form_row()
         submit_row.addWidget(self.submit_button, 1)
         submit_row.addWidget(self.repeat_spin)
         outer.addLayout(submit_row)
         self.progress = ProgressStrip()
         outer.addWidget(self.progress)
 
-        raw_row = QHBoxLayout()
+        # the raw PDU line sits with the decode tree (the tab places :attr:`raw_bar`): what
+        # it decodes shows right below it, and the form stays short
+        self.raw_bar = QWidget()
+        raw_row = QHBoxLayout(self.raw_bar)
+        raw_row.setContentsMargins(0, 0, 0, 0)
+        raw_label = QLabel("Raw PDU")
+        raw_row.addWidget(raw_label)
         self.raw_edit = QLineEdit()
         self.raw_edit.setPlaceholderText("raw PDU hex, e.g. 00000010 00000015 00000000 00000001")
+        self.raw_edit.setToolTip("A whole PDU in hex: Enter decodes it in the detail pane, "
+                                 "Ctrl+Shift+Enter sends it on the bound session")
+        self.raw_edit.setMinimumWidth(100)
+        self.raw_edit.returnPressed.connect(self.decode_requested)
         self.raw_button = QPushButton("Send raw")
         self.raw_button.setToolTip("Send exactly these bytes on the bound session "
                                    "(Ctrl+Shift+Enter); the answer shows in the list")
         self.raw_button.clicked.connect(self.raw_requested)
         self.decode_button = QPushButton("Decode")
-        self.decode_button.setToolTip("Inspect the hex in the detail pane without sending it")
+        self.decode_button.setToolTip("Inspect the hex in the detail pane without sending it "
+                                      "(Enter)")
         self.decode_button.clicked.connect(self.decode_requested)
         raw_row.addWidget(self.raw_edit, 1)
         raw_row.addWidget(self.decode_button)
         raw_row.addWidget(self.raw_button)
-        outer.addLayout(raw_row)
 
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
@@ -223,17 +267,6 @@ class SubmitForm(QGroupBox):
         self.encoding_combo.currentIndexChanged.connect(self._preview_timer.start)
         self.concat_combo.currentIndexChanged.connect(self._preview_timer.start)
         self.update_preview()
-
-    @staticmethod
-    def _address_row(edit: QLineEdit, ton: QComboBox, npi: QComboBox) -> QHBoxLayout:
-        row = QHBoxLayout()
-        edit.setMinimumWidth(110)
-        row.addWidget(edit, 3)
-        row.addWidget(QLabel("TON"))
-        row.addWidget(ton, 1)
-        row.addWidget(QLabel("NPI"))
-        row.addWidget(npi, 1)
-        return row
 
     # ------------------------------------------------------------------ TLVs
 
@@ -256,11 +289,19 @@ class SubmitForm(QGroupBox):
         value_edit = QLineEdit(value)
         value_edit.setPlaceholderText("text, integer or 0x hex octets")
         self.tlv_table.setCellWidget(row, 1, value_edit)
+        self._tlvs_changed()
         return row
 
     def _remove_tlv(self) -> None:
         row = self.tlv_table.currentRow()
         self.tlv_table.removeRow(row if row >= 0 else self.tlv_table.rowCount() - 1)
+        self._tlvs_changed()
+
+    def _tlvs_changed(self) -> None:
+        n = self.tlv_table.rowCount()
+        self.tlv_table.setVisible(n > 0)
+        self.remove_tlv_button.setEnabled(n > 0)
+        self.tlv_label.setText(f"TLVs: {n}" if n else "TLVs: none")
 
     def tlvs(self) -> list[Any]:
         from console.smpp import Tlv
@@ -334,11 +375,16 @@ class SubmitForm(QGroupBox):
         self.preview_label.setStyleSheet("")
         kind = r.encoding.kind + (f" ({r.encoding.language})" if r.encoding.language else "")
         units = "septets" if r.encoding.kind == "GSM7" else "octets"
-        line = (f"{kind}, data_coding 0x{r.data_coding:02X} · {r.chars} chars, "
-                f"{r.units} {units} · {r.sms_count} part{'s' if r.sms_count != 1 else ''} "
-                f"({r.per_part} per part) · {r.remaining} left in this part")
+        per = r.single_capacity if r.sms_count == 1 else r.per_part
+        parts = f"{r.sms_count} part{'s' if r.sms_count != 1 else ''}"
+        line = (f"{kind} · 0x{r.data_coding:02X} · {r.chars} chars · {parts} "
+                f"({per}\u00a0per\u00a0part) · {r.remaining} left")
+        tip = (f"{kind}, data_coding 0x{r.data_coding:02X}: {r.chars} characters, {r.units} "
+               f"{units}, {parts} ({per} {units} per part), {r.remaining} left in this part")
         if r.ucs2_forcing:
             chars = "".join(sorted({c for _, c in r.ucs2_forcing}))
-            chars = chars if len(chars) <= 12 else chars[:12] + f"… ({len(chars)} characters)"
-            line += f"<br><span style='color:#b9770e'>UCS2 because of: {chars}</span>"
+            tip += f"\nUCS2 because of: {chars}"
+            chars = chars if len(chars) <= 8 else chars[:8] + f"… ({len(chars)})"
+            line += f"<br><span style='color:#b9770e'>UCS2 because of: {html.escape(chars)}</span>"
+        self.preview_label.setToolTip(tip)
         self.preview_label.setText(line)

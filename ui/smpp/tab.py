@@ -1,8 +1,9 @@
 """The SMPP inspector tab: bind, submit, watch every PDU, and dissect one in a tree + hex view.
 
 I/O runs as asyncio tasks on the qasync loop (the session is :mod:`console.smpp.session`);
-live PDU events only land in a queue that the list model flushes every 50 ms. Errors are shown
-in the tab's status line (and in the window's, when embedded).
+live PDU events only land in a queue that the list model flushes every 50 ms. Errors and notes
+are shown in the tab's status line (the window's status bar gets them only while the tab is
+hidden, see :mod:`ui.status_line`).
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 from ui.context import alive, spawn_task
 from ui.layout import restore_layout, save_layout, vstack
 from ui.progress_strip import ProgressStrip
+from ui.smpp.bind_errors import explain_bind_error
 from ui.smpp.bulk import BulkResult, BulkSend
 from ui.smpp.connection_panel import ConnectionPanel
 from ui.smpp.decode_tree import DecodeTree
@@ -75,9 +77,13 @@ class SmppTab(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        # narrow windows (docks open) scroll the form instead of growing the window
-        scroll.setMinimumWidth(260)
-        self._form_width = left.minimumSizeHint().width() + 24
+        # the column is never narrower than its form (no sideways scrolling, no field cut
+        # off); a short window scrolls it vertically
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar_width = scroll.verticalScrollBar().sizeHint().width()
+        self._form_width = left.minimumSizeHint().width() + bar_width + 2 * scroll.frameWidth()
+        scroll.setMinimumWidth(self._form_width)
+        self.form_scroll = scroll
 
         self.model = PduListModel(parent=self)
         self.filter_edit = QLineEdit()
@@ -89,12 +95,16 @@ class SmppTab(QWidget):
         self.hide_enquire.setToolTip("Hide the keep-alive enquire_link PDUs and their responses")
         self.hide_enquire.setChecked(True)
         self.filter_edit.setMinimumWidth(120)
-        open_button = QPushButton("Open…")
+        open_button = QToolButton()
+        open_button.setText("Open…")
         open_button.setToolTip("Open a .pcap/.pcapng capture and inspect its SMPP PDUs (Ctrl+O)")
-        save_button = QPushButton("Save…")
+        save_button = QToolButton()
+        save_button.setText("Save…")
         save_button.setToolTip("Save every PDU of the list as a .pcap, which Wireshark opens "
                                "(Ctrl+S)")
-        clear_button = QPushButton("Clear")
+        clear_button = QToolButton()
+        clear_button.setText("Clear")
+        clear_button.setToolTip("Empty the list (the journal keeps every PDU)")
         self.count_label = QLabel("0 PDUs")
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit, 1)
@@ -126,7 +136,7 @@ class SmppTab(QWidget):
         right_split = QSplitter(Qt.Orientation.Vertical)
         self.open_progress = ProgressStrip()
         right_split.addWidget(vstack(bar, self.open_progress, self.pdu_view))
-        right_split.addWidget(self.tree)
+        right_split.addWidget(vstack(self.form.raw_bar, (self.tree, 1)))
         right_split.addWidget(self.hex)
         right_split.setSizes([330, 300, 190])
 
@@ -135,6 +145,7 @@ class SmppTab(QWidget):
         main.addWidget(right_split)
         main.setStretchFactor(1, 1)
         main.setSizes([self._form_width, 1000])
+        main.setCollapsible(0, False)
         main.setCollapsible(1, False)
         self.status_label = StatusLine(self.ctx)
         self.status_label.setObjectName("smppStatus")
@@ -224,7 +235,7 @@ class SmppTab(QWidget):
             log.debug("ignoring saved SMPP tab state: %s", exc)
 
     def show_error(self, message: str) -> None:
-        """Show ``message`` in the tab's status line and the window's."""
+        """Show ``message`` in the tab's status line (the window's if the tab is hidden)."""
         self.status_label.show_error(message)
 
     def show_info(self, message: str) -> None:
@@ -282,8 +293,15 @@ class SmppTab(QWidget):
         self._set_state(f"connecting to {st.host}:{st.port}…", busy=True)
 
         async def run() -> None:
+            from console.errors import BindError
+
             try:
                 await session.open()
+            except BindError as exc:  # the status's meaning and a hint, not just its name
+                if self.session is session:
+                    self.session = None
+                sim = getattr(self.ctx, "simulator", None)
+                raise BindError(explain_bind_error(exc, st, sim), exc.status) from exc
             except BaseException:
                 if self.session is session:
                     self.session = None

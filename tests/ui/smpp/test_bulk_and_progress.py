@@ -75,7 +75,7 @@ def test_refused_messages_are_counted_and_the_first_error_shown(bound_tab, qtbot
     assert "ESME_RTHROTTLED" in (result.first_error or "")
     text = tab.status_label.text()
     assert text.startswith("⚠ sent 10 of 10") and "3 failed" in text
-    assert "ESME_RTHROTTLED" in sim_ctx.errors[-1]  # shown in the window too
+    assert "ESME_RTHROTTLED" in sim_ctx.errors[-1]  # recorded for the window and the log
 
 
 def _capture(tmp_path, n: int = 200):
