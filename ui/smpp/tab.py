@@ -94,6 +94,9 @@ class SmppTab(QWidget):
         self.hide_enquire = QCheckBox("hide enquire_link")
         self.hide_enquire.setToolTip("Hide the keep-alive enquire_link PDUs and their responses")
         self.hide_enquire.setChecked(True)
+        self.show_secrets = QCheckBox("show passwords")
+        self.show_secrets.setToolTip("Show bind passwords in the decode tree and hex view (masked "
+                                     "by default, so screenshots never leak them)")
         self.filter_edit.setMinimumWidth(120)
         open_button = QToolButton()
         open_button.setText("Open…")
@@ -109,6 +112,7 @@ class SmppTab(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit, 1)
         bar.addWidget(self.hide_enquire)
+        bar.addWidget(self.show_secrets)
         bar.addWidget(open_button)
         bar.addWidget(save_button)
         bar.addWidget(clear_button)
@@ -164,6 +168,7 @@ class SmppTab(QWidget):
         self._filter_timer.setInterval(150)
         self._filter_timer.timeout.connect(self.apply_filter)
         self.hide_enquire.toggled.connect(self.model.set_hide_enquire)
+        self.show_secrets.toggled.connect(self._reshow_current)
         open_button.clicked.connect(self._ask_open_pcap)
         save_button.clicked.connect(self._ask_save_pcap)
         clear_button.clicked.connect(self.clear)
@@ -474,7 +479,14 @@ class SmppTab(QWidget):
 
     def show_event(self, event: Any, row: int | None = None) -> None:
         self.current = event
-        pdu = event.pdu
+        pdu, raw = event.pdu, event.raw
+        if not self.show_secrets.isChecked() and pdu is not None and pdu.command.startswith("bind_"):
+            from console.smpp.events import redact_password
+
+            masked = redact_password(raw)
+            if masked != raw:
+                raw = masked
+                pdu, _error = _decode(masked)
         multipart = (multipart_info(event, row, self.model)
                      if pdu is not None and row is not None else None)
         try:
@@ -482,7 +494,12 @@ class SmppTab(QWidget):
         except Exception as exc:  # a decoder bug on odd bytes: show the bytes anyway
             self.tree.clear_pdu()
             self.show_error(f"cannot show this PDU: {exc}")
-        self.hex.set_data(event.raw)
+        self.hex.set_data(raw)
+
+    def _reshow_current(self, _checked: bool = False) -> None:
+        index = self.pdu_view.currentIndex()
+        if index.isValid():
+            self.show_event(self.model.event_at(index.row()), row=index.row())
 
     def select_field(self, name: str) -> bool:
         """Make the first tree row called ``name`` current (its bytes get highlighted)."""

@@ -265,6 +265,15 @@ def test_bind_submit_and_see_the_pdus(sim_tab, qtbot, sim_ctx, tmp_path):
     assert tab.hex.highlighted_bytes() == b"\x77\x77\x00\x02\x01\x02"
     resp = tab.model.event_at(got.index("submit_sm_resp"))
     assert resp.pdu.command_status == 0 and resp.latency is not None
+    # the bind's password is masked in the tree and the hex view unless asked for
+    tab.select_row(0)
+    password = tab.connection.password_edit.text()
+    assert tab.tree.find("password").siblingAtColumn(1).data() == repr("*" * len(password))
+    assert password.encode() not in tab.hex.data and password.encode() in tab.current.raw
+    tab.show_secrets.setChecked(True)
+    assert tab.tree.find("password").siblingAtColumn(1).data() == repr(password)
+    assert password.encode() in tab.hex.data
+    tab.show_secrets.setChecked(False)
     # the session saved as pcap and opened in a second tab shows the same PDUs
     qtbot.waitUntil(lambda: not tab.model.pending, timeout=2000)
     save = tab.save_pcap(tmp_path / "session.pcap")
