@@ -54,3 +54,23 @@ def test_listen_on_a_busy_port_says_so_in_one_line(capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}:")
     assert "in use" in err and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+async def test_a_listener_that_cannot_bind_can_start_again_elsewhere():
+    from console.webhooks import WebhookListener
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    listener = WebhookListener("127.0.0.1", port)
+    try:
+        with pytest.raises(OSError):
+            await listener.start()
+        assert listener.url and listener._runner is None  # nothing half-started
+        listener.port = 0
+        await listener.start()
+        assert listener.port not in (0, port)
+    finally:
+        busy.close()
+        await listener.stop()
