@@ -72,7 +72,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench
 
 fuzz: $(STAMP)
-	QT_QPA_PLATFORM=offscreen INFOBIP_FUZZ_FULL=1 $(PY) -m pytest -m fuzz -p no:timeout
+	QT_QPA_PLATFORM=offscreen INFOBIP_FUZZ_FULL=1 $(PY) -m pytest -m fuzz --timeout=0 -q
 
 soak: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench.soak
