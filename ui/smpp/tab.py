@@ -112,7 +112,6 @@ class SmppTab(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit, 1)
         bar.addWidget(self.hide_enquire)
-        bar.addWidget(self.show_secrets)
         bar.addWidget(open_button)
         bar.addWidget(save_button)
         bar.addWidget(clear_button)
@@ -140,6 +139,7 @@ class SmppTab(QWidget):
         right_split = QSplitter(Qt.Orientation.Vertical)
         self.open_progress = ProgressStrip()
         right_split.addWidget(vstack(bar, self.open_progress, self.pdu_view))
+        self.form.raw_bar.layout().addWidget(self.show_secrets)  # it governs the detail below
         right_split.addWidget(vstack(self.form.raw_bar, (self.tree, 1)))
         right_split.addWidget(self.hex)
         right_split.setSizes([330, 300, 190])
