@@ -126,7 +126,9 @@ async def soak(minutes: float, rate: float, http_rate: float, interval: float,
     os.environ.setdefault("INFOBIP_CONSOLE_HOME", str(home))
     counters = Counters()
     journal = Journal(home / "soak.sqlite")
-    listener = await WebhookListener(journal=journal).start()
+    # the listener keeps its last 1,000 hits (its default 10,000 would fill only after
+    # 17 minutes at 10 hits/s: longer than a soak, which would then see it as growth)
+    listener = await WebhookListener(journal=journal, keep=1000).start()
     listener.subscribe(lambda _hit: setattr(counters, "hits", counters.hits + 1))
     # time scale 3600: deliveries in milliseconds, and the 49 h retention (messages beyond
     # the logs' reach are forgotten) is 49 real seconds — so the store reaches its steady size

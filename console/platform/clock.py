@@ -50,6 +50,7 @@ class SimClock:
         # While a timer fires, "now" is its due time, so a jump with advance() keeps the
         # simulated timestamps (doneAt, retry times) exactly where the schedule put them.
         self._firing_at: float | None = None
+        self._now: tuple[float, datetime] = (float("nan"), datetime.min)
 
     # -- reading the time ---------------------------------------------------------
     @property
@@ -72,7 +73,10 @@ class SimClock:
 
     def now(self) -> datetime:
         """Simulated time as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.timestamp(), UTC)
+        ts = self.timestamp()
+        if ts != self._now[0]:  # a timer's callbacks all see one time: made once for them
+            self._now = (ts, datetime.fromtimestamp(ts, UTC))
+        return self._now[1]
 
     def advance(self, seconds: float | timedelta) -> None:
         """Jump the simulated time forward; timers that became due fire on the loop soon."""

@@ -9,6 +9,7 @@ import hashlib
 import itertools
 import logging
 import secrets
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -158,11 +159,13 @@ class Platform:
             encoding, dcs, parts = text.measure(body, req.language)
         validity = req.validity_minutes if req.validity_minutes is not None else MAX_VALIDITY_MINUTES
         validity = min(float(validity), MAX_VALIDITY_MINUTES)
-        to = normalize(req.to)
+        # interned: a store of many messages holds one copy of each sender and number
+        to = sys.intern(normalize(req.to))
         net = self.numbering.lookup(to)
         scenario = self.scenarios.decide(to, req.from_)
         msg = Message(
-            message_id=message_id, account=account.username, door=req.door, from_=req.from_,
+            message_id=message_id, account=account.username, door=req.door,
+            from_=sys.intern(req.from_),
             to=to, text=body, bulk_id=req.bulk_id, channel=req.channel,
             registered_delivery=req.registered_delivery, encoding=encoding, data_coding=dcs,
             sms_count=parts, flash=req.flash, transliteration=req.transliteration,
@@ -171,7 +174,7 @@ class Platform:
             notify_url=req.notify_url or (account.notify_url if req.door == "http" else None),
             notify_content_type=req.notify_content_type, explicit_notify=bool(req.notify_url),
             callback_data=req.callback_data, tracking=req.tracking,
-            short_urls=[link["shortUrl"] for link in links], currency=account.currency,
+            short_urls=tuple(link["shortUrl"] for link in links), currency=account.currency,
             scenario=scenario.name, submitted_at=now, extra=dict(req.extra),
         )
         if links:
@@ -223,6 +226,8 @@ class Platform:
         return msg
 
     def _announce(self, msg: Message) -> None:
+        if not self._message_subscribers:
+            return
         for cb in list(self._message_subscribers):
             try:
                 cb(msg)

@@ -16,11 +16,18 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from console.platform.clock import SimClock
-from console.platform.store import Message, MessageStore, NotifyAttempt, infobip_time
+from console.platform.store import (
+    HistoryItem,
+    Message,
+    MessageStore,
+    NotifyAttempt,
+    infobip_time,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 20
+RECENT = 1000  # report events and notify attempts kept for a live view
 
 
 def retry_delay(retry: int) -> timedelta:
@@ -66,11 +73,16 @@ class ReportEvent:
     def account(self) -> str:
         return self.message.account
 
-    def history_entry(self) -> dict[str, Any]:
+    def history_item(self) -> HistoryItem:
         """This change as a ``Message.history`` item."""
-        return {"time": infobip_time(self._done_at or self._sent_at or self.message.submitted_at),
-                "intermediate": self.intermediate, "status": self._status.get("name"),
-                "error": self._error.get("name")}
+        return (self._done_at or self._sent_at or self.message.submitted_at, self.intermediate,
+                self._status.get("name"), self._error.get("name"))
+
+    def history_entry(self) -> dict[str, Any]:
+        """This change as ``Message.to_dict()`` shows it in ``history``."""
+        t, intermediate, status, error = self.history_item()
+        return {"time": infobip_time(t), "intermediate": intermediate, "status": status,
+                "error": error}
 
     def to_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "intermediate": self.intermediate, "stat": self.stat,
@@ -108,8 +120,10 @@ class DlrPipeline:
         self.clock = clock
         self.store = store
         self.pusher: Pusher | None = None
-        self.attempts: deque[NotifyAttempt] = deque(maxlen=10_000)
-        self.events: deque[ReportEvent] = deque(maxlen=10_000)
+        # the latest ones, for a live view (each message keeps its own notify attempts; an
+        # event keeps its message alive, so not many of them)
+        self.attempts: deque[NotifyAttempt] = deque(maxlen=RECENT)
+        self.events: deque[ReportEvent] = deque(maxlen=RECENT)
         self._subscribers: list[ReportCallback] = []
         self._attempt_subscribers: list[AttemptCallback] = []
         self._seq = itertools.count(1)
@@ -131,7 +145,7 @@ class DlrPipeline:
         """Record a status change and deliver it everywhere it goes."""
         event = ReportEvent(next(self._seq), self.clock.now(), msg, None, intermediate, stat, err)
         self.events.append(event)
-        msg.history.append(event)  # shown as a dict by Message.to_dict()
+        msg.history += (event.history_item(),)
         if msg.door == "http":
             if not intermediate and not msg.explicit_notify:
                 # Reports pushed to a notifyUrl given in the request are not pullable (the
@@ -181,7 +195,9 @@ class DlrPipeline:
             attempt.next_retry = due
             d.retry += 1
             self.clock.call_at(due, self._start_push, d)
-        msg.notify_attempts.append(attempt)
+        if not msg.notify_attempts:
+            msg.notify_attempts = []
+        msg.notify_attempts.append(attempt)  # type: ignore[union-attr]
         self.attempts.append(attempt)
         for cb in list(self._attempt_subscribers):
             try:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 LOG_WINDOW = timedelta(hours=48)  # /sms/1/logs shows the last 48 hours
+PULL_QUEUE_LIMIT = 100_000  # unread reports (and inbox messages) kept per account
 
 
 def infobip_time(t: datetime | None) -> str | None:
@@ -23,6 +25,10 @@ def infobip_time(t: datetime | None) -> str | None:
         zone = f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
     return (f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}."
             f"{t.microsecond // 1000:03d}{zone}")
+
+
+# one status change in Message.history: (time, intermediate, status name, error name)
+HistoryItem = tuple[datetime | None, bool, Any, Any]
 
 
 @dataclass
@@ -80,7 +86,7 @@ class Message:
     explicit_notify: bool = False  # notifyUrl given in the request (not the account default)
     callback_data: str | None = None
     tracking: dict[str, Any] | None = None
-    short_urls: list[str] = field(default_factory=list)
+    short_urls: Sequence[str] = ()  # a tuple: most messages have none (and share this one)
     status: dict[str, Any] = field(default_factory=dict)
     error: dict[str, Any] = field(default_factory=dict)
     price: float = 0.0
@@ -97,9 +103,11 @@ class Message:
     final: bool = False
     smpp_status: int = 0  # non-zero: refused at submission (SMPP command_status)
     extra: dict[str, Any] = field(default_factory=dict)  # door-specific details
-    notify_attempts: list[NotifyAttempt] = field(default_factory=list)
-    # status changes so far: ReportEvent objects (or dicts), shown as dicts by to_dict()
-    history: list[Any] = field(default_factory=list)
+    # notifyUrl push attempts; an empty tuple until the first (most messages have none)
+    notify_attempts: list[NotifyAttempt] | tuple[()] = ()
+    # status changes so far, oldest first: (time, intermediate, status name, error name),
+    # shown as dicts by to_dict(); plain values only, so a big store costs the GC little
+    history: tuple[HistoryItem, ...] = ()
     # SMPP: the submit_sm_resp id of every part of a multipart message (the first is message_id)
     part_ids: list[str] | None = None
     # the platform's one pending timer for this message (next step, expiry or scheduled send)
@@ -172,7 +180,8 @@ class Message:
             "sendAt": infobip_time(self.send_at), "final": self.final, "smppStatus": self.smpp_status,
             "network": self.network, "country": self.country,
             "notifyAttempts": [a.to_dict() for a in self.notify_attempts],
-            "history": [h if isinstance(h, dict) else h.history_entry() for h in self.history],
+            "history": [{"time": infobip_time(t), "intermediate": intermediate, "status": status,
+                         "error": error} for t, intermediate, status, error in self.history],
         })
         if self.part_ids:
             d["smppPartIds"] = list(self.part_ids)
@@ -256,20 +265,46 @@ class MessageStore:
         return message_id in self._by_id
 
     def prune(self, before: datetime) -> int:
-        """Forget final messages done before ``before`` (beyond the logs' reach); returns how many."""
-        keep = [m for m in self._order if not (m.final and m.done_at is not None and m.done_at < before)]
-        dropped = len(self._order) - len(keep)
-        if dropped:
-            self._order = keep
-            self._by_id = {m.message_id: m for m in keep}
-            for m in keep:
-                for pid in m.part_ids or ():
-                    self._by_id[pid] = m
-        return dropped
+        """Forget final messages done before ``before`` (beyond the logs' reach) and MO
+        messages received before it; returns how many MT messages went.
+
+        Only the messages submitted before ``before`` are looked at (the store is in
+        submission order, and a message is done after it was submitted), so a prune costs
+        what it drops, not the size of the store."""
+        order = self._order
+        n = 0
+        while n < len(order) and (order[n].submitted_at is None or order[n].submitted_at < before):
+            n += 1
+        if not n:
+            self._prune_mo(before)
+            return 0
+        keep: list[Message] = []
+        by_id = self._by_id
+        for m in order[:n]:
+            if m.final and m.done_at is not None and m.done_at < before:
+                for mid in (m.message_id, *(m.part_ids or ())):
+                    if by_id.get(mid) is m:
+                        del by_id[mid]
+            else:
+                keep.append(m)  # still pending (or never done): stays
+        order[:n] = keep
+        self._prune_mo(before)
+        return n - len(keep)
+
+    def _prune_mo(self, before: datetime) -> int:
+        mo = self.mo
+        n = 0
+        while n < len(mo) and mo[n].received_at < before:
+            n += 1
+        del mo[:n]
+        return n
 
     # -- pull queues (each item returned once) ------------------------------------
     def queue_report(self, account: str, result: dict[str, Any]) -> None:
-        self._reports.setdefault(account, deque()).append(result)
+        queue = self._reports.get(account)
+        if queue is None:
+            queue = self._reports[account] = deque(maxlen=PULL_QUEUE_LIMIT)
+        queue.append(result)  # a full queue forgets its oldest report
 
     def take_reports(self, account: str, *, bulk_id: str | None = None,
                      message_id: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
@@ -278,7 +313,11 @@ class MessageStore:
         if not queue:
             return []
         taken: list[dict[str, Any]] = []
-        kept: deque[dict[str, Any]] = deque()
+        if bulk_id is None and message_id is None:  # the oldest ones: no need to look further
+            while queue and len(taken) < limit:
+                taken.append(queue.popleft())
+            return taken
+        kept: deque[dict[str, Any]] = deque(maxlen=queue.maxlen)
         while queue:
             r = queue.popleft()
             if (len(taken) < limit and (bulk_id is None or r.get("bulkId") == bulk_id)
@@ -294,7 +333,10 @@ class MessageStore:
 
     def add_mo(self, mo: MoMessage) -> None:
         self.mo.append(mo)
-        self._inbox.setdefault(mo.account, deque()).append(mo)
+        inbox = self._inbox.get(mo.account)
+        if inbox is None:
+            inbox = self._inbox[mo.account] = deque(maxlen=PULL_QUEUE_LIMIT)
+        inbox.append(mo)
 
     def take_inbox(self, account: str, limit: int = 50) -> list[MoMessage]:
         queue = self._inbox.get(account)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -88,19 +89,17 @@ class SmscServer:
         except OSError as exc:
             await self.stop()
             raise SimulatorError(f"SMSC cannot listen on {self.host}: {exc}") from exc
-        self._unsubscribe = [
-            self.platform.subscribe_reports(self.router.on_report),
-            self.platform.subscribe_mo(self.router.on_mo),
-            self.faults.subscribe(lambda _f: self.router.pump()),
-        ]
+        self._subscribe()
         log.info("SMSC listening on %s port %s, TLS %s", self.host, self.port, self.tls_port)
         return self
 
     async def stop(self) -> None:
-        """Stop listening and close every session (queued receipts are kept in memory)."""
-        for unsub in self._unsubscribe:
-            unsub()
-        self._unsubscribe = []
+        """Stop listening and close every session.
+
+        The platform keeps producing status changes while the door is down: their receipts
+        (and MO messages) stay queued here and go out when a receiver binds after
+        :meth:`start`. :meth:`close` stops for good and drops them.
+        """
         for srv in self._servers:
             srv.close()
         for session in list(self._sessions.values()):
@@ -111,6 +110,34 @@ class SmscServer:
         self._servers = []
         self.router.close()
         self.port = self.tls_port = None
+
+    async def close(self) -> None:
+        """Stop, and stop queueing receipts: what waits for a receiver is dropped."""
+        await self.stop()
+        for unsub in self._unsubscribe:
+            unsub()
+        self._unsubscribe = []
+        if _latest(self.platform) is self:
+            del _LATEST[self.platform]
+        self.router.queues.clear()
+
+    def _subscribe(self) -> None:
+        if self._unsubscribe:
+            return  # restarted: the router never stopped listening
+        # A stopped SMSC on the same platform (e.g. the simulator's door before a restart)
+        # hands over what it queued and stops listening: one router per platform queues.
+        old = _latest(self.platform)
+        if old is not None and old is not self and not old._servers:
+            for unsub in old._unsubscribe:
+                unsub()
+            old._unsubscribe = []
+            self.router.adopt(old.router)
+        _LATEST[self.platform] = weakref.ref(self)
+        self._unsubscribe = [
+            self.platform.subscribe_reports(self.router.on_report),
+            self.platform.subscribe_mo(self.router.on_mo),
+            self.faults.subscribe(lambda _f: self.router.pump()),
+        ]
 
     async def __aenter__(self) -> SmscServer:
         return await self.start()
@@ -150,5 +177,15 @@ class SmscServer:
                 "queued": self.router.queued, "unacknowledged": self.router.unacknowledged,
                 "faults": self.faults.to_dict()}
 
+
+# the SMSC that last started on each platform (the one queueing its receipts); weak both
+# ways, so neither keeps the other alive
+_LATEST: weakref.WeakKeyDictionary[Platform, weakref.ref[SmscServer]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _latest(platform: Platform) -> SmscServer | None:
+    ref = _LATEST.get(platform)
+    return ref() if ref is not None else None
 
 __all__ = ["DEFAULT_PORT", "DEFAULT_TLS_PORT", "SmscServer", "SmscSession", "State"]

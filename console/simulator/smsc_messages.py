@@ -44,6 +44,9 @@ STATUS_CANCELLED, ERROR_CANCELLED = 9, 4100  # UNDELIVERABLE_NOT_DELIVERED, EC_C
 _ALNUM_SENDER = re.compile(r"^[A-Za-z0-9 .\-_&+!?'#$%()*,/:;<=>@]{1,11}$")
 
 
+_SOURCE_CHECKS: dict[str, str | None] = {}  # sender -> check_source(sender)
+
+
 class _Throttle:
     """Token bucket: ``rate`` submits per second per account, bursts up to one second's worth."""
 
@@ -81,6 +84,7 @@ class MessageService:
         self.platform = server.platform
         self.reassembler = Reassembler()
         self._throttles: dict[str, _Throttle] = {}
+        self._extras: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.countries = {n.mcc_mnc: n.iso for n in self.platform.numbering.networks}
 
     def handle(self, session: SmscSession, pdu: Any) -> None:
@@ -115,7 +119,7 @@ class MessageService:
         if pdu.command == "submit_multi":
             self._submit_multi(session, pdu)
             return
-        fields = dict(pdu.fields)
+        fields = pdu.fields  # read, never changed, from here on
         if session.kind == "hlr":
             self._number_context(session, pdu, str(fields.get("destination_addr", "")))
             return
@@ -133,7 +137,11 @@ class MessageService:
         dest = str(fields.get("destination_addr", ""))
         if not dest or not normalize(dest).isdigit():
             raise SubmitRefused(ESME_RINVDSTADR, f"destination {dest!r} is not a phone number")
-        why = check_source(source)
+        why = _SOURCE_CHECKS.get(source, "")
+        if why == "":  # not seen yet: senders are few, checking one takes a regex
+            if len(_SOURCE_CHECKS) >= 4096:
+                _SOURCE_CHECKS.clear()
+            why = _SOURCE_CHECKS[source] = check_source(source)
         if why:
             raise SubmitRefused(ESME_RINVSRCADR, why)
         part = split_part(fields, tlvs)
@@ -184,10 +192,8 @@ class MessageService:
             registered_delivery=int(fields.get("registered_delivery", 0)), flash=session.flash,
             validity_minutes=validity, send_at=send_at, encoding=encoding, data_coding=store_dcs,
             sms_count=count_parts(parts, dcs),
-            extra={"smpp": {"session": session.id, "system_type": session.system_type,
-                            "route_code": session.route_code, "concat": parts[0].via,
-                            "esm_class": int(fields.get("esm_class", 0)),
-                            "data_coding": dcs, "command": pdu.command}},
+            extra={"smpp": self._smpp_extra(session, parts[0].via,
+                                            int(fields.get("esm_class", 0)), dcs, pdu.command)},
         )
         msg = self.platform.submit(acct, req)
         if part_ids and len(part_ids) > 1:
@@ -200,6 +206,21 @@ class MessageService:
             session.respond(pdu, msg.smpp_status)
             return None
         return msg.message_id
+
+    def _smpp_extra(self, session: SmscSession, concat: str, esm_class: int, data_coding: int,
+                    command: str) -> dict[str, Any]:
+        """The message's ``extra["smpp"]``: one dict shared by the messages of a session that
+        came the same way (read-only; a dict per message would be most of its size)."""
+        key = (session.id, concat, esm_class, data_coding, command)
+        found = self._extras.get(key)
+        if found is None or found["system_type"] != session.system_type:
+            if len(self._extras) >= 1024:
+                self._extras.clear()
+            found = self._extras[key] = {
+                "session": session.id, "system_type": session.system_type,
+                "route_code": session.route_code, "concat": concat, "esm_class": esm_class,
+                "data_coding": data_coding, "command": command}
+        return found
 
     def _submit_multi(self, session: SmscSession, pdu: Any) -> None:
         fields = dict(pdu.fields)

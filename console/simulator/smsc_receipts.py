@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from console.platform import MoMessage, ReportEvent
 from console.simulator.smsc_wire import RawTlv as Tlv
@@ -37,23 +37,26 @@ MESSAGE_STATE = {"ENROUTE": 1, "DELIVRD": 2, "EXPIRED": 3, "DELETED": 4, "UNDELI
 MAX_ATTEMPTS = 20
 
 
-@dataclass
+@dataclass(slots=True)
 class Delivery:
-    """One deliver_sm waiting to go (or waiting for its deliver_sm_resp)."""
+    """One deliver_sm waiting to go (or waiting for its deliver_sm_resp).
+
+    Receipts come encoded (``raw``, sequence number 0; each attempt patches its own in) and
+    keep no ``fields``/``tlvs``: a queue of them while no receiver is bound stays small.
+    """
 
     account: str
     kind: str  # "sms" | "hlr"
-    fields: dict[str, Any]
-    tlvs: list[Any]
+    fields: dict[str, Any] | None
+    tlvs: list[Any] | None
     message_id: str | None = None  # the receipted message, for receipts
     attempts: int = 0
-    history: list[dict[str, Any]] = field(default_factory=list)
-    raw: bytes | None = field(default=None, repr=False)  # encoded once (sequence number 0);
-    # each attempt patches its own sequence number in
+    # (session id, sequence_number, epoch seconds) of each attempt
+    history: list[tuple[str, int, float]] = field(default_factory=list)
+    raw: bytes | None = field(default=None, repr=False)
 
 
-@dataclass
-class _InFlight:
+class _InFlight(NamedTuple):
     delivery: Delivery
     session: SmscSession
     sent: float
@@ -98,30 +101,31 @@ class ReceiptRouter:
         dates = (f" submit date:{_minute(msg.submitted_at)} "
                  f"done date:{_minute(event.time)}").encode()
         dlvrd = b" dlvrd:001" if stat == "DELIVRD" else b" dlvrd:000"
-        dest_ton = _ton(msg.from_)
         esm = ESM_INTERMEDIATE if event.intermediate else ESM_RECEIPT
-        # the deliver_sm body up to short_message is the same for every part: built once,
-        # as encode_deliver_sm would (a test compares the bytes)
-        head = b"".join((b"\x00\x01\x01", msg.to.encode("latin-1"), b"\x00",
-                         bytes((dest_ton, 1 if dest_ton == 1 else 0)),
-                         msg.from_.encode("latin-1"), bytes((0, esm)), b"\x00" * 8))
+        # the deliver_sm body up to short_message is the same for every part (and every
+        # receipt between the same two addresses): built once, as encode_deliver_sm would
+        # (a test compares the bytes)
+        key = (msg.to, msg.from_, esm)
+        head = _HEADS.get(key)
+        if head is None:
+            if len(_HEADS) >= 4096:
+                _HEADS.clear()
+            dest_ton = _ton(msg.from_)
+            head = _HEADS[key] = b"".join((
+                b"\x00\x01\x01", msg.to.encode("latin-1"), b"\x00",
+                bytes((dest_ton, 1 if dest_ton == 1 else 0)), msg.from_.encode("latin-1"),
+                bytes((0, esm)), b"\x00" * 8))
         tail = b"".join((_TLV_HEAD.pack(TLV_MESSAGE_STATE, 1), state,
                          _TLV_HEAD.pack(TLV_NETWORK_ERROR_CODE, 3), net_err))
         # Infobip: a multipart message has an id per part, and a receipt per part
         for mid in msg.part_ids or (msg.message_id,):
             mid_b = mid.encode()
             text = b"id:" + mid_b + b" sub:001" + dlvrd + dates + suffix
-            fields = {"source_addr_ton": 1, "source_addr_npi": 1, "source_addr": msg.to,
-                      "dest_addr_ton": dest_ton, "dest_addr_npi": 1 if dest_ton == 1 else 0,
-                      "destination_addr": msg.from_, "esm_class": esm, "data_coding": 0,
-                      "short_message": text}
-            tlvs = [Tlv(TLV_RECEIPTED_MESSAGE_ID, mid_b + b"\x00"),
-                    Tlv(TLV_MESSAGE_STATE, state), Tlv(TLV_NETWORK_ERROR_CODE, net_err)]
             body = b"".join((head, bytes((len(text),)), text,
                              _TLV_HEAD.pack(TLV_RECEIPTED_MESSAGE_ID, len(mid_b) + 1), mid_b,
                              b"\x00", tail))
             raw = _HEADER.pack(16 + len(body), DELIVER_SM, 0, 0) + body
-            self.enqueue(Delivery(msg.account, "sms", fields, tlvs, mid, raw=raw))
+            self.enqueue(Delivery(msg.account, "sms", None, None, mid, raw=raw))
 
     def on_mo(self, mo: MoMessage) -> None:
         """Inbound message → deliver_sm (esm_class 0) to the account's receivers."""
@@ -194,15 +198,17 @@ class ReceiptRouter:
     def _send(self, session: SmscSession, d: Delivery) -> None:
         seq = session.next_sequence()
         d.attempts += 1
-        d.history.append({"session": session.id, "sequence_number": seq, "time": time.time()})
+        d.history.append((session.id, seq, time.time()))
         self._inflight[(session.id, seq)] = _InFlight(d, session, time.monotonic())
         session.receipts_sent += 1
         self.sent += 1
         raw = d.raw
         if raw is None:
-            raw = d.raw = encode_deliver_sm(0, d.fields, d.tlvs)
+            raw = d.raw = encode_deliver_sm(0, d.fields or {}, d.tlvs or [])
+            d.fields = d.tlvs = None
         session.write_encoded(raw[:12] + _SEQ.pack(seq) + raw[16:])
-        self._arm_sweeper()
+        if self._sweeper is None:
+            self._arm_sweeper()
 
     def acked(self, session: SmscSession, sequence_number: int, status: int) -> float | None:
         """A response from the ESME; returns the latency when it answers one of our deliver_sm."""
@@ -231,6 +237,19 @@ class ReceiptRouter:
         for key, items in back.items():
             self.queues.setdefault(key, deque()).extendleft(reversed(items))
             self.pump(key)
+
+    def adopt(self, other: ReceiptRouter) -> None:
+        """Take over what another (stopped) router still holds: its queues, then the
+        deliver_sm it had sent without an answer (they go again)."""
+        for key, queue in other.queues.items():
+            self.queues.setdefault(key, deque()).extend(queue)
+        for entry in other._inflight.values():
+            d = entry.delivery
+            self.queues.setdefault((d.account, d.kind), deque()).append(d)
+        other.queues.clear()
+        other._inflight.clear()
+        other.close()
+        self.pump()
 
     def _retry(self, d: Delivery) -> None:
         if d.attempts >= MAX_ATTEMPTS:
@@ -278,6 +297,7 @@ _HEADER = struct.Struct(">IIII")
 _TLV_HEAD = struct.Struct(">HH")
 DELIVER_SM = 0x00000005
 _SUFFIX: dict[tuple[str, int], tuple[bytes, bytes, bytes]] = {}
+_HEADS: dict[tuple[str, str, int], bytes] = {}
 _MINUTES: dict[tuple[int, int, int, int, int], str] = {}
 
 

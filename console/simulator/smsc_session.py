@@ -181,8 +181,8 @@ class SmscSession(asyncio.Protocol):
             self.close(f"unframeable bytes: {exc}")
             return
         for raw in frames:
-            if self.transport is None:
-                return
+            if self.transport is None or self.transport.is_closing():
+                return  # closed by a PDU before (unbind, a fault): the rest is not handled
             try:
                 self._on_frame(raw)
             except Exception:  # a bug on one PDU must not kill the session or the server
@@ -292,7 +292,7 @@ class SmscSession(asyncio.Protocol):
     def respond(self, request: Any, status: int = ESME_ROK, **fields: Any) -> None:
         """Answer ``request`` (with the configured response delay, if any)."""
         simple = _SIMPLE_RESPONSES.get(request.command)
-        if simple is not None and set(fields) <= simple and not self.server.faults.response_delay_ms:
+        if simple is not None and fields.keys() <= simple and not self.server.faults.response_delay_ms:
             # the hot path (submit_sm_resp, enquire_link_resp …): a header and at most one
             # C-string, built directly; the event decodes it with the codec when looked at
             # SMPP 3.4 4.4.2: no body on an error response (as the codec encodes it)
@@ -342,7 +342,7 @@ class SmscSession(asyncio.Protocol):
     def _emit(self, direction: str, raw: bytes, pdu: Any, error: str | None,
               latency: float | None = None) -> None:
         hub = self.server.events
-        if not len(hub):
+        if not hub.active:
             return
         hub.emit(PduEvent.make(time.time(), direction, self.id, self.local, self.remote,  # type: ignore[arg-type]
                           raw, DECODE_LAZILY if pdu is None and error is None else pdu, error,

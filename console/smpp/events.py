@@ -7,6 +7,8 @@ session sends or receives (and every run of bytes that could not be decoded) bec
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import functools
 import logging
 import struct
@@ -129,8 +131,13 @@ class PduEvent:
             "error": self.error,
             "latency": self.latency,
         }
-        if self.pdu is not None:
-            # a summary for readers of the stored JSON; from_dict rebuilds the PDU from raw
+        # a summary for readers of the stored JSON; from_dict rebuilds the PDU from raw
+        header = _header_summary(self.raw) if self.__dict__.get("_pdu") is DECODE_LAZILY \
+            else None
+        if header is not None:
+            # not decoded yet: the header says the same without decoding (and caching) the body
+            d["command"], d["command_status"], d["sequence_number"] = header
+        elif self.pdu is not None:
             d["command"] = self.pdu.command
             d["command_status"] = self.pdu.command_status
             d["sequence_number"] = self.pdu.sequence_number
@@ -158,6 +165,27 @@ class PduEvent:
             error=error,
             latency=d.get("latency"),
         )
+
+
+_HEADER = struct.Struct(">IIII")
+
+
+def _header_summary(raw: bytes) -> tuple[str, int, int] | None:
+    """(command name, command_status, sequence_number) of one whole PDU's bytes, as its
+    decoded Pdu says them; None when they are not one PDU (decoding would fail)."""
+    if len(raw) < 16:
+        return None
+    length, command_id, status, seq = _HEADER.unpack_from(raw)
+    if length != len(raw):
+        return None
+    return _command_name(command_id), status, seq
+
+
+@functools.lru_cache(maxsize=512)  # garbage may carry any of 2**32 ids
+def _command_name(command_id: int) -> str:
+    from console.smpp import command_name
+
+    return command_name(command_id)
 
 
 def decode_or_error(raw: bytes) -> tuple[Pdu | None, str | None]:
@@ -199,16 +227,19 @@ class EventHub:
 
     def __init__(self) -> None:
         self._callbacks: list[Callback] = []
+        self.active = False  # any subscriber? (a producer may skip making events if not)
 
     def subscribe(self, callback: Callback) -> Callable[[], None]:
         """Call ``callback(event)`` for every event; returns a function that unsubscribes."""
         self._callbacks.append(callback)
+        self.active = True
         return lambda: self.unsubscribe(callback)
 
     def unsubscribe(self, callback: Callback) -> None:
         """Stop calling ``callback`` (no error if it was not subscribed)."""
         with_removed = [c for c in self._callbacks if c is not callback]
         self._callbacks = with_removed
+        self.active = bool(with_removed)
 
     def emit(self, event: PduEvent) -> None:
         """Hand ``event`` to every subscriber."""
@@ -245,19 +276,20 @@ T = TypeVar("T")
 
 
 class EventStream(Generic[T]):
-    """Items for ``async for`` consumers and for callbacks (called synchronously)."""
+    """Items for ``async for`` consumers and for callbacks (called synchronously).
+
+    Items wait for a reader; when nobody reads, the newest ``maxsize`` are kept.
+    """
 
     def __init__(self, maxsize: int = 100_000) -> None:
-        self._items: asyncio.Queue[T | None] | None = None
-        self._maxsize = maxsize
+        self._items: collections.deque[T] = collections.deque(maxlen=maxsize)
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._callbacks: list[Callable[[T], Any]] = []
         self._ended = False
 
-    @property
-    def _queue(self) -> asyncio.Queue[T | None]:
-        if self._items is None:  # created lazily: the session may be built outside a loop
-            self._items = asyncio.Queue()
-        return self._items
+    def __len__(self) -> int:
+        """Items waiting for a reader."""
+        return len(self._items)
 
     def subscribe(self, callback: Callable[[T], Any]) -> Callable[[], None]:
         """Call ``callback(item)`` for every new item; returns an unsubscribe function."""
@@ -265,42 +297,63 @@ class EventStream(Generic[T]):
         return lambda: self._callbacks.remove(callback) if callback in self._callbacks else None
 
     def put(self, item: T) -> None:
-        q = self._queue
-        if q.qsize() >= self._maxsize:  # nobody is consuming: keep the newest
-            q.get_nowait()
-        q.put_nowait(item)
-        for cb in list(self._callbacks):
-            try:
-                cb(item)
-            except Exception:
-                log.exception("subscriber %r failed", cb)
+        self._items.append(item)  # a full deque drops its oldest
+        if self._waiters:
+            self._wake_one()
+        if self._callbacks:
+            for cb in list(self._callbacks):
+                try:
+                    cb(item)
+                except Exception:
+                    log.exception("subscriber %r failed", cb)
 
     def end(self) -> None:
         """Consumers get what is queued, then iteration stops."""
         self._ended = True
-        self._queue.put_nowait(None)
+        while self._waiters:
+            self._wake_one()
 
     def reopen(self) -> None:
         """Undo :meth:`end` (the session connected again); queued items are kept."""
-        if not self._ended:
-            return
         self._ended = False
-        old, self._items = self._queue, None
-        while not old.empty():
-            item = old.get_nowait()
-            if item is not None:
-                self._queue.put_nowait(item)
+
+    def _wake_one(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
 
     async def get(self, timeout: float | None = None) -> T:
-        """The next item; raises :class:`ResponseTimeout` after ``timeout`` seconds."""
-        try:
-            item = await asyncio.wait_for(self._queue.get(), timeout)
-        except TimeoutError:
-            raise WaitTimeout(f"nothing arrived within {timeout} s") from None
-        if item is None:
-            self._queue.put_nowait(None)
-            raise StopAsyncIteration
-        return item
+        """The next item; raises :class:`WaitTimeout` after ``timeout`` seconds and
+        StopAsyncIteration once the stream ended and is empty."""
+        items = self._items
+        if items:
+            return items.popleft()
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while not items:
+            if self._ended:
+                raise StopAsyncIteration
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiters.append(waiter)
+            try:
+                if deadline is None:
+                    await waiter
+                else:
+                    await asyncio.wait_for(waiter, max(0.0, deadline - loop.time()))
+            except BaseException as exc:
+                if items and self._waiters:
+                    self._wake_one()  # we may have taken the wake-up for an item we leave
+                if isinstance(exc, TimeoutError):
+                    raise WaitTimeout(f"nothing arrived within {timeout} s") from None
+                raise
+            finally:
+                if not waiter.done():
+                    waiter.cancel()
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+        return items.popleft()
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self

@@ -12,9 +12,10 @@ when a subscriber looks.
 from __future__ import annotations
 
 import struct
+from collections import OrderedDict
 from typing import Any
 
-from console.smpp.events import ReceiptEvent
+from console.smpp.events import DECODE_LAZILY, PduEvent, ReceiptEvent
 
 DELIVER_SM = 0x00000005
 DELIVER_SM_RESP = 0x80000005
@@ -168,20 +169,100 @@ class _LazyReceipt:
         return receipt
 
 
+# What a session keeps of a submit it got a message id for, to correlate its receipts: (sent,
+# answered (epoch seconds of the submit_sm and its submit_sm_resp), submit_sm bytes,
+# submit_sm_resp bytes, connection (an index into the session's ``ends``)). A few hundred
+# bytes instead of two events (whose decoded PDUs may have been cached), and a plain tuple of
+# plain values, which the cyclic GC stops visiting (a NamedTuple it would visit for ever).
+SubmitRecord = tuple[float, float, bytes, bytes, int]
+
+
+_HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+class SubmitMemory:
+    """The newest ``limit`` submits that got a message id, by id: what receipts are
+    correlated with. A receipt may spell the id otherwise (case, hex ↔ decimal, zeros)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._by_id: OrderedDict[str, SubmitRecord] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def remember(self, message_id: str, record: SubmitRecord) -> None:
+        if self.limit <= 0:
+            return
+        # stored under one spelling of the id; find() tries a receipt's id as it is, then
+        # each spelling id_forms gives
+        key = message_id.strip().lower()
+        if key[:1] == "0" and len(key) <= 32 and _HEX_DIGITS.issuperset(key):
+            key = key.lstrip("0") or "0"
+        by_id = self._by_id
+        by_id[key] = record
+        while len(by_id) > self.limit:
+            by_id.popitem(last=False)
+
+    def find(self, message_id: str) -> SubmitRecord | None:
+        from console.smpp.receipt import id_forms
+
+        by_id = self._by_id
+        rec = by_id.get(message_id)  # the common case: spelled as in the submit_sm_resp
+        if rec is not None:
+            return rec
+        for key in id_forms(message_id):
+            rec = by_id.get(key)
+            if rec is not None:
+                return rec
+        return None
+
+
+def submit_events(session: Any, rec: SubmitRecord) -> tuple[PduEvent, PduEvent]:
+    """The submit_sm and submit_sm_resp events of a record, as ``session`` emitted them (the
+    PDUs decoded from the bytes on first access)."""
+    sent, answered, submit, response, connection = rec
+    local, remote = session.ends[connection]
+    sid = session.session_id
+    return (PduEvent.make(sent, "out", sid, local, remote, submit, DECODE_LAZILY),
+            PduEvent.make(answered, "in", sid, local, remote, response, DECODE_LAZILY, None,
+                          answered - sent))
+
+
+class _LazySubmit:
+    """``submit`` / ``submit_response``: made from the session's record on first access."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        found = obj.__dict__.pop("_record", None)
+        pair = submit_events(obj.__dict__.pop("_session"), found) if found is not None \
+            else (None, None)
+        obj.__dict__["submit"], obj.__dict__["submit_response"] = pair
+        return pair[self.index]
+
+
 class LazyReceiptEvent(ReceiptEvent):
-    """A ReceiptEvent whose receipt is parsed when first read (same fields and values)."""
+    """A ReceiptEvent whose receipt is parsed, and whose submit events are made, when first
+    read (same fields and values)."""
 
     receipt = _LazyReceipt()  # type: ignore[assignment]
+    submit = _LazySubmit(0)  # type: ignore[assignment]
+    submit_response = _LazySubmit(1)  # type: ignore[assignment]
 
     @classmethod
-    def lazily(cls, message_id: str, event: Any, submit: Any, response: Any,
+    def lazily(cls, message_id: str, event: Any, session: Any, record: SubmitRecord | None,
                latency: float | None) -> LazyReceiptEvent:
-        """The event without parsing the receipt text now."""
+        """The event without parsing the receipt text now; ``record`` is the submit's, as
+        ``session`` remembered it."""
         obj = object.__new__(cls)
-        obj.__dict__.update(message_id=message_id, event=event, submit=submit,
-                            submit_response=response, latency=latency)
+        obj.__dict__.update(message_id=message_id, event=event, latency=latency,
+                            _record=record, _session=session)
         return obj
 
 
-__all__ = ["LazyReceiptEvent", "deliver_sm_resp", "encode_submit_sm", "read_deliver_sm",
-           "read_submit_sm_resp"]
+__all__ = ["LazyReceiptEvent", "SubmitMemory", "SubmitRecord", "deliver_sm_resp", "encode_submit_sm",
+           "read_deliver_sm", "read_submit_sm_resp", "submit_events"]

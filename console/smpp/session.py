@@ -6,7 +6,13 @@
 ...         print(r.message_id, r.receipt.stat, r.latency)
 
 Every PDU in or out (and every run of bytes that could not be decoded) is handed to
-``session.events`` subscribers as a :class:`~console.smpp.events.PduEvent`.
+``session.events`` subscribers as a :class:`~console.smpp.events.PduEvent`. ``send_raw(data)``
+writes one already-framed PDU exactly as given (the inspector's "send raw") and returns the
+response with its sequence number.
+
+Memory stays bounded in long runs: the session remembers its newest ``track_submits``
+submits (as bytes) to correlate receipts, and keeps the newest ``queue_size`` receipts and
+messages nobody has read yet.
 
 Reconnection (``reconnect=True``): when the connection drops without ``close()``/``unbind()``,
 the session reconnects with exponential backoff and binds again. A request whose response had
@@ -25,7 +31,6 @@ import logging
 import ssl
 import struct
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,9 +39,11 @@ from console.errors import BindError, DecodeError, FramingError, SessionError
 from console.smpp.events import DECODE_LAZILY, EventHub, EventStream, PduEvent, ReceiptEvent
 from console.smpp.fastpath import (
     LazyReceiptEvent,
+    SubmitMemory,
     deliver_sm_resp,
     read_deliver_sm,
     read_submit_sm_resp,
+    submit_events,
 )
 from console.smpp.state import (
     ALLOWED_REQUESTS,
@@ -50,6 +57,8 @@ from console.smpp.state import (
 from console.smpp.window import (
     ConnectionLost,
     Pending,
+    RawPduError,
+    RawRequest,
     ResponseTimeout,
     SendWindow,
     WindowedRequests,
@@ -66,7 +75,7 @@ class ConnectError(SessionError):
 
 
 _RECEIPT_BITS = 0x04 | 0x20  # esm_class: SMSC delivery receipt, intermediate notification
-_MAX_TRACKED_SUBMITS = 200_000
+TRACKED_SUBMITS = 20_000  # default: submits remembered to correlate their receipts
 _DELIVER_SM_ID = b"\x00\x00\x00\x05"
 
 
@@ -74,10 +83,6 @@ def _status(name: str) -> int:
     from console.reference import lookup
 
     return int(lookup("smpp_command_status", name).id)
-
-
-# a submit this session got a message id for: (submit event, submit_sm_resp event, sent)
-_SubmitRecord = tuple[PduEvent | None, PduEvent, float]
 
 
 @dataclass
@@ -90,6 +95,7 @@ class _Connection:
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     out: list[bytes] = field(default_factory=list)  # written at the end of this loop iteration
     out_size: int = 0
+    number: int = 0  # index of its (local, remote) in the session's ``ends``
 
 
 _session_counter = itertools.count(1)
@@ -105,7 +111,8 @@ class SmppSession(WindowedRequests):
                  connect_timeout: float = 10.0, reconnect: bool = False,
                  resend_unacked: bool = False, backoff: float = 0.5, max_backoff: float = 30.0,
                  max_reconnect_attempts: int | None = None, addr_ton: int = 0, addr_npi: int = 0,
-                 address_range: str = "", session_id: str | None = None) -> None:
+                 address_range: str = "", session_id: str | None = None,
+                 track_submits: int = TRACKED_SUBMITS, queue_size: int = 20_000) -> None:
         if bind not in BIND_COMMANDS:
             raise ValueError(f"bind must be one of {sorted(BIND_COMMANDS)}, not {bind!r}")
         if window < 1:
@@ -124,14 +131,16 @@ class SmppSession(WindowedRequests):
         self.session_id = session_id or f"{system_id}@{host}:{port}#{next(_session_counter)}"
         self.state = State.CLOSED
         self.events = EventHub()
-        self.receipts: EventStream[ReceiptEvent] = EventStream()
-        self.messages: EventStream[PduEvent] = EventStream()  # deliver_sm that are not receipts
+        # when nobody reads them, the newest ``queue_size`` are kept (callbacks get them all)
+        self.receipts: EventStream[ReceiptEvent] = EventStream(queue_size)
+        self.messages: EventStream[PduEvent] = EventStream(queue_size)  # non-receipt deliver_sm
         self.reconnects = 0
         self.bound_system_id: str | None = None
         self.local: tuple[str, int] = ("", 0)
         self.remote: tuple[str, int] = (host, port)
         self._conn: _Connection | None = None
         self._pending: dict[int, Pending] = {}
+        self._raw_pending: dict[int, RawRequest] = {}  # send_raw requests by sequence number
         self._resend: list[Pending] = []
         self._seq = 0
         self._window = SendWindow(window)
@@ -142,7 +151,10 @@ class SmppSession(WindowedRequests):
         self._framer: Any = None
         self._decode: Callable[[bytes], Pdu] = _not_connected
         self._last_rx = 0.0
-        self._submits: OrderedDict[str, _SubmitRecord] = OrderedDict()
+        # the newest ``track_submits`` submits that got a message id, by id (receipts)
+        self._submits = SubmitMemory(track_submits)
+        #: (local, remote) of each connection so far (a SubmitRecord's last item indexes it)
+        self.ends: list[tuple[tuple[str, int], tuple[str, int]]] = []
 
     # -- public API
 
@@ -198,7 +210,8 @@ class SmppSession(WindowedRequests):
         peer = writer.get_extra_info("peername") or (self.host, self.port)
         self.local, self.remote = (str(sock[0]), int(sock[1])), (str(peer[0]), int(peer[1]))
         self._framer = codec.Framer()
-        conn = _Connection(reader, writer, self.local, self.remote)
+        conn = _Connection(reader, writer, self.local, self.remote, number=len(self.ends))
+        self.ends.append((self.local, self.remote))
         self._conn = conn
         self.state = transition(self.state, "connected")
         conn.task = asyncio.create_task(self._read_loop(conn), name=f"{self.session_id} reader")
@@ -281,17 +294,21 @@ class SmppSession(WindowedRequests):
         self.messages.end()
 
     def correlate(self, message_id: str) -> tuple[PduEvent | None, PduEvent | None, float] | None:
-        """(submit event, submit_sm_resp event, send time) for a message id this session got.
+        """(submit event, submit_sm_resp event, send time) for a message id this session got
+        (among its newest ``track_submits``).
 
         The id may be spelled differently than in the submit_sm_resp (case, hex vs decimal).
         """
-        from console.smpp.receipt import id_forms
+        rec = self._submits.find(message_id)
+        if rec is None:
+            return None
+        submit, response = submit_events(self, rec)
+        return submit, response, rec[0]
 
-        for key in id_forms(message_id):
-            rec = self._submits.get(key)
-            if rec is not None:
-                return rec
-        return None
+    @property
+    def track_submits(self) -> int:
+        """How many of its newest submits the session remembers to correlate receipts."""
+        return self._submits.limit
 
     # -- requests and responses
 
@@ -407,28 +424,32 @@ class SmppSession(WindowedRequests):
 
     def _on_response(self, conn: _Connection, pdu: Pdu, now: float) -> None:
         entry = self._pending.pop(pdu.sequence_number, None)
-        error = None
         if entry is None:
-            error = (f"no request with sequence_number {pdu.sequence_number} is waiting "
-                     "(late or unsolicited response)") if pdu.command != "generic_nack" else None
-        event = PduEvent.make(now, "in", self.session_id, conn.local, conn.remote, pdu.raw,
-                              pdu, error, None if entry is None else now - entry.sent)
-        self.events.emit(event)
-        if entry is None:
+            self._on_other_response(conn, pdu, now)
             return
+        event = PduEvent.make(now, "in", self.session_id, conn.local, conn.remote, pdu.raw,
+                              pdu, None, now - entry.sent)
+        self.events.emit(event)
         if (pdu.command == "submit_sm_resp" and pdu.command_status == 0
                 and pdu.fields.get("message_id")):
-            self._remember_submit(str(pdu.fields["message_id"]), entry, event)
+            self._remember_submit(conn, str(pdu.fields["message_id"]), entry, event)
         self._finish(entry, pdu)
 
-    def _remember_submit(self, message_id: str, entry: Pending, event: PduEvent) -> None:
-        # stored under the id as sent; correlate() tries the other spellings of a receipt's id
-        key = message_id.strip().lower()
-        rec = self._submits[key] = (entry.event, event, entry.sent)
-        if key[:1] == "0":
-            self._submits[key.lstrip("0") or "0"] = rec
-        if len(self._submits) > _MAX_TRACKED_SUBMITS:
-            self._submits.popitem(last=False)
+    def _on_other_response(self, conn: _Connection, pdu: Pdu, now: float) -> None:
+        """A response to a raw request (send_raw), or to nothing this session waits for."""
+        raw = self._raw_response(pdu) if self._raw_pending else None
+        error = None
+        if not raw and pdu.command != "generic_nack":
+            error = (f"no request with sequence_number {pdu.sequence_number} is waiting "
+                     "(late or unsolicited response)")
+        self.events.emit(PduEvent.make(now, "in", self.session_id, conn.local, conn.remote,
+                                       pdu.raw, pdu, error, now - raw.sent if raw else None))
+
+    def _remember_submit(self, conn: _Connection, message_id: str, entry: Pending,
+                         event: PduEvent) -> None:
+        self._submits.remember(message_id, (
+            entry.sent, event.time, entry.event.raw if entry.event is not None else b"",
+            event.raw, conn.number))
 
     def _on_request(self, conn: _Connection, pdu: Pdu, event: PduEvent) -> None:
         command = pdu.command
@@ -463,15 +484,14 @@ class SmppSession(WindowedRequests):
         event = PduEvent.make(now, "in", self.session_id, conn.local, conn.remote, raw,
                               DECODE_LAZILY)
         self.events.emit(event)
-        with contextlib.suppress(ConnectionError, OSError, RuntimeError):
-            self._write(conn, None, deliver_sm_resp(int.from_bytes(raw[12:16], "big")))
+        # queued for this loop iteration's write (a closed connection shows in the reader)
+        self._write(conn, None, deliver_sm_resp(int.from_bytes(raw[12:16], "big")))
         if not esm & _RECEIPT_BITS:
             self.messages.put(event)
             return
-        found = self.correlate(message_id)
-        submit, response, sent = found if found else (None, None, None)
-        self.receipts.put(LazyReceiptEvent.lazily(message_id, event, submit, response,
-                                                  None if sent is None else now - sent))
+        rec = self._submits.find(message_id)
+        self.receipts.put(LazyReceiptEvent.lazily(message_id, event, self, rec,
+                                                  None if rec is None else now - rec[0]))
 
     def _on_deliver(self, pdu: Pdu, event: PduEvent) -> None:
         esm = int(pdu.fields.get("esm_class", 0) or 0)
@@ -551,7 +571,7 @@ class SmppSession(WindowedRequests):
                 self.reconnects += 1
                 resend, self._resend = self._resend, []
                 for entry in resend:
-                    if not entry.future.done():
+                    if not entry.finished:
                         self._send_request(entry)
                 return
         finally:
@@ -586,4 +606,5 @@ def _not_connected(raw: bytes) -> Pdu:
 
 
 __all__ = ["ALLOWED_REQUESTS", "BIND_COMMANDS", "TRANSITIONS", "ConnectError", "ConnectionLost",
-           "NotBoundError", "ResponseTimeout", "SmppSession", "State", "transition"]
+           "NotBoundError", "RawPduError", "ResponseTimeout", "SmppSession", "State",
+           "transition"]

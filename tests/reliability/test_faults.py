@@ -123,10 +123,6 @@ async def test_smsc_stopped_and_restarted_under_traffic(closers):
     await smsc.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="console/simulator/smsc.py SmscServer.stop() unsubscribes "
-                   "the receipt router from platform reports, so receipts of messages whose "
-                   "status changes while the SMSC is stopped are never queued; after start() "
-                   "they are lost (issue 6: a receipt waits, queued, not lost)")
 async def test_receipts_generated_while_the_smsc_is_down_arrive_after_restart():
     """Messages delivered while the SMPP door is down: their receipts wait and go out."""
     platform = make_platform()

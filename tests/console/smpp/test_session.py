@@ -212,7 +212,7 @@ async def test_deliver_sm_answered_and_receipt_correlated():
     assert r.submit_response.pdu.fields["message_id"] == ids[0]
     assert r.latency is not None and r.latency >= 0
     assert r.event.pdu.command == "deliver_sm"
-    assert again.submit is r.submit and again.message_id == str(int(ids[0], 16))
+    assert again.submit == r.submit and again.message_id == str(int(ids[0], 16))
     assert inbound.pdu.fields["short_message"] == b"Hi"
     resp = stub.commands(0x80000005)[0]
     assert resp[2] == r.event.pdu.sequence_number
