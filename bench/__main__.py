@@ -1,5 +1,8 @@
 """``make bench``: run every benchmark, write bench/results.json and docs/BENCHMARKS.md.
 
+``python -m bench codec smsc`` re-runs only those modules and keeps the other modules' rows of
+the last results.json (each row says which module measured it and when).
+
 Each benchmark module exposes ``run() -> list[dict]``; a metric is a dict with
 ``name``, ``value``, ``unit``, ``baseline`` (the same quantity for the reference
 implementation, measured in the same run), ``ratio`` and ``goal`` (text).
@@ -42,20 +45,39 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     started = time.time()
-    results: list[dict] = []
-    for module in MODULES:
+    wanted = list(argv if argv is not None else sys.argv[1:]) or list(MODULES)
+    unknown = [m for m in wanted if m not in MODULES]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(MODULES)}")
+        return 2
+    path = ROOT / "bench" / "results.json"
+    previous: list[dict] = []
+    if len(wanted) < len(MODULES) and path.exists():
+        previous = [r for r in json.loads(path.read_text()) if r.get("module") not in wanted]
+    fresh: dict[str, list[dict]] = {}
+    for module in wanted:
         if not (ROOT / "bench" / f"{module}.py").exists():
             continue
         print(f"== bench/{module}.py", flush=True)
-        results.extend(_run_one(module))
-    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        t0 = time.time()
+        rows = _run_one(module)
+        for r in rows:
+            r.setdefault("module", module)
+            r.setdefault("measured", time.strftime("%Y-%m-%d %H:%M"))
+        print(f"   ({time.time() - t0:.0f} s)", flush=True)
+        fresh[module] = rows
+    order = {m: i for i, m in enumerate(MODULES)}
+    results = sorted(previous + [r for rows in fresh.values() for r in rows],
+                     key=lambda r: order.get(r.get("module", ""), len(order)))
+    path.write_text(json.dumps(results, indent=2) + "\n")
     lines = [
         "# Benchmarks",
         "",
-        f"Measured by `make bench` on {time.strftime('%Y-%m-%d')} in {time.time() - started:.0f} s "
-        "(2 cores). Each ratio is against a baseline measured in the same run.",
+        f"Measured by `make bench` on {time.strftime('%Y-%m-%d')} (2 cores; this run took "
+        f"{time.time() - started:.0f} s). Each ratio is against a baseline measured in the same "
+        "run as the value.",
         "",
         "| metric | value | unit | baseline | ratio | goal |",
         "|---|---:|---|---:|---:|---|",
