@@ -14,13 +14,14 @@ id and fills in each report's submit time, door and submit → report latency.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time as _time
 from collections import OrderedDict
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from console.http.pretty import parse_body
 
@@ -105,8 +106,12 @@ class DeliveryReport:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DeliveryReport:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        """The report a :meth:`to_dict` dict describes; unknown keys are ignored and a missing
+        message id or source is empty (a report the journal could only keep raw)."""
+        values = {k: v for k, v in d.items() if k in _DEFAULTS}
+        values.setdefault("message_id", "")
+        values.setdefault("source", "")
+        return cls(**values)
 
     # ------------------------------------------------------------------ builders
 
@@ -174,7 +179,7 @@ class DeliveryReport:
         status = _status_object(STAT_TO_STATUS.get(stat or "", 29))
         error = _error_object(err if err is not None else 0)
         group = str(status.get("groupName") or "")
-        return cls(
+        return cls._fast(
             message_id=str(receipted_message_id or fields_.get("id") or ""), source="smpp",
             intermediate=group == "PENDING" if intermediate is None else intermediate,
             to=to or None, from_=from_ or None,
@@ -260,7 +265,7 @@ def parse_reports(body: bytes, content_type: str | None = None, source: str = "w
 # ----------------------------------------------------------------------------- correlator
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Submit:
     """One accepted submit, as the correlator remembers it."""
 
@@ -272,37 +277,66 @@ class Submit:
     bulk_id: str | None = None
 
 
+class SubmitStore(Protocol):
+    """Where a :class:`Correlator` keeps every submit it learns, beyond the few it holds in
+    memory (the journal's ``submits`` table). ``keys`` are the id's spellings
+    (:func:`id_keys`), the first one being the id itself."""
+
+    def save(self, keys: list[str], submit: Submit) -> None: ...
+
+    def find(self, keys: list[str]) -> Submit | None: ...
+
+
 class Correlator:
     """Links reports to the submits that caused them, by message id, whichever door.
 
     SMPP ids are matched in hex and decimal spellings alike (SMSCs differ in how a receipt's
-    ``id:`` spells the submit_sm_resp's message_id, with or without leading zeros). Oldest
-    submits are forgotten past ``max_entries``.
+    ``id:`` spells the submit_sm_resp's message_id, with or without leading zeros).
+
+    Memory stays bounded: the ``max_entries`` most recent submits are held in memory (the
+    oldest forgotten first), and at most ``max_pending`` submit_sm awaiting their response.
+    With a ``store`` every submit is also saved there and a report whose submit was forgotten
+    is linked from the store, so correlation is never lost; without one, forgotten submits are
+    simply unknown.
     """
 
-    def __init__(self, max_entries: int = 1_000_000) -> None:
+    def __init__(self, max_entries: int = 20_000, *, store: SubmitStore | None = None,
+                 max_pending: int = 10_000) -> None:
         self._keys: dict[str, Submit] = {}
         self._order: OrderedDict[str, None] = OrderedDict()
-        self._pending_smpp: dict[tuple[str, int], tuple[float, dict[str, Any]]] = {}
+        # submit_sm sent, submit_sm_resp not seen yet: (session, sequence) -> (time, to, from)
+        self._pending_smpp: dict[tuple[str, int], tuple[float, str | None, str | None]] = {}
         self.max_entries = max_entries
+        self.max_pending = max_pending
+        self.store = store
 
     def __len__(self) -> int:
+        """How many submits are held in memory (at most ``max_entries``)."""
         return len(self._order)
+
+    @property
+    def waiting(self) -> int:
+        """How many submit_sm wait for their submit_sm_resp (at most ``max_pending``)."""
+        return len(self._pending_smpp)
 
     def add_submit(self, message_id: str, *, time: float | None = None, door: str = "http",
                    to: str | None = None, from_: str | None = None,
                    bulk_id: str | None = None) -> Submit:
         """Remember one submit."""
         s = Submit(message_id, _time.time() if time is None else time, door, to, from_, bulk_id)
-        for key in _id_keys(message_id):
+        keys = id_keys(message_id)
+        for key in keys:
             self._keys[key] = s
         self._order[message_id] = None
         self._order.move_to_end(message_id)
         while len(self._order) > self.max_entries:
             old, _ = self._order.popitem(last=False)
-            for key in _id_keys(old):
-                if self._keys.get(key) is not None and self._keys[key].message_id == old:
+            for key in id_keys(old):
+                held = self._keys.get(key)
+                if held is not None and held.message_id == old:
                     del self._keys[key]
+        if self.store is not None:
+            self.store.save(keys, s)
         return s
 
     def add_exchange(self, exchange: HttpExchange) -> int:
@@ -319,9 +353,11 @@ class Correlator:
             msgs = msgs.get("message", [])
         if isinstance(msgs, dict):
             msgs = [msgs]
+        if not isinstance(msgs, list):
+            return 0
         bulk = _str(value.get("bulkId"))
         n = 0
-        for m in msgs or []:
+        for m in msgs:
             if isinstance(m, dict) and m.get("messageId"):
                 self.add_submit(str(m["messageId"]), time=exchange.started, door="http",
                                 to=_str(m.get("to")), bulk_id=bulk)
@@ -335,8 +371,10 @@ class Correlator:
             return False
         key = (event.session_id, pdu.sequence_number)
         if pdu.command == "submit_sm" and event.direction == "out":
-            self._pending_smpp[key] = (event.time, dict(pdu.fields))
-            if len(self._pending_smpp) > 100_000:  # responses that never came
+            f = pdu.fields
+            self._pending_smpp[key] = (event.time, _str(f.get("destination_addr")),
+                                       _str(f.get("source_addr")))
+            while len(self._pending_smpp) > self.max_pending:  # responses that never came
                 self._pending_smpp.pop(next(iter(self._pending_smpp)))
             return False
         if pdu.command == "submit_sm_resp" and event.direction == "in":
@@ -344,19 +382,20 @@ class Correlator:
             mid = str(pdu.fields.get("message_id") or "")
             if pdu.command_status != 0 or not mid:
                 return False
-            t = sent[0] if sent else event.time - (event.latency or 0.0)
-            f = sent[1] if sent else {}
-            self.add_submit(mid, time=t, door="smpp", to=_str(f.get("destination_addr")),
-                            from_=_str(f.get("source_addr")))
+            t, to, from_ = sent if sent else (event.time - (event.latency or 0.0), None, None)
+            self.add_submit(mid, time=t, door="smpp", to=to, from_=from_)
             return True
         return False
 
     def lookup(self, message_id: str) -> Submit | None:
         """The submit of ``message_id`` (any spelling), or None."""
-        for key in _id_keys(message_id):
+        keys = id_keys(message_id)
+        for key in keys:
             s = self._keys.get(key)
             if s is not None:
                 return s
+        if self.store is not None and message_id:
+            return self.store.find(keys)
         return None
 
     def link(self, report: DeliveryReport) -> DeliveryReport:
@@ -364,10 +403,13 @@ class Correlator:
         s = self.lookup(report.message_id)
         if s is None:
             return report
-        return replace(report, submitted_at=s.time, submit_door=s.door,
-                       latency=max(0.0, report.received_at - s.time),
-                       to=report.to or s.to, from_=report.from_ or s.from_,
-                       bulk_id=report.bulk_id or s.bulk_id)
+        latency = report.received_at - s.time
+        # a copy without dataclasses.replace (which runs the 31-field __init__): the
+        # journal's writer links every report it stores
+        return DeliveryReport._fast(**{
+            **report.__dict__, "submitted_at": s.time, "submit_door": s.door,
+            "latency": latency if latency > 0.0 else 0.0, "to": report.to or s.to,
+            "from_": report.from_ or s.from_, "bulk_id": report.bulk_id or s.bulk_id})
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -375,8 +417,9 @@ class Correlator:
 _compact = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
 
-def _id_keys(mid: str) -> list[str]:
-    """The id itself, then its value read as hex and as decimal (canonical lower-case hex)."""
+def id_keys(mid: str) -> list[str]:
+    """The spellings under which a message id is remembered: the id itself, then its value
+    read as hex and as decimal (canonical lower-case hex, ``#``-prefixed)."""
     out = [mid]
     low = mid.strip().lower()
     if low and len(low) <= 16 and all(c in "0123456789abcdef" for c in low):
@@ -399,12 +442,16 @@ def _stat_of_state(state: int) -> str | None:
     return None
 
 
+# receipts repeat a handful of stat/err codes and dates: these lookups are cached (the
+# returned objects are only read)
+@functools.lru_cache(maxsize=512)
 def _status_object(ident: int) -> dict[str, Any]:
     from console.http.pretty import _lookup
 
     return _lookup("status", ident) or {"id": ident, "name": f"status {ident}"}
 
 
+@functools.lru_cache(maxsize=512)
 def _error_object(ident: int) -> dict[str, Any]:
     from console.http.pretty import _lookup
 
@@ -440,6 +487,17 @@ def _receipt_time(v: Any) -> str | None:
     """A receipt date (YYMMDDhhmm[ss] text or datetime) in the API's format, UTC assumed."""
     if v is None or v == "":
         return None
+    if isinstance(v, str | datetime):
+        return _cached_receipt_time(v)
+    return _format_receipt_time(v)
+
+
+@functools.lru_cache(maxsize=2048)
+def _cached_receipt_time(v: str | datetime) -> str:
+    return _format_receipt_time(v)
+
+
+def _format_receipt_time(v: Any) -> str:
     if isinstance(v, datetime):
         dt = v if v.tzinfo else v.replace(tzinfo=UTC)
     else:

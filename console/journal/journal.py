@@ -4,34 +4,46 @@ A journal file is a *case*: open it again later (``Journal(path)``), save a copy
 (:meth:`Journal.save_as`), export it (:mod:`console.journal.export`).
 
 Writing. :meth:`Journal.append` only queues the record and returns its sequence number; a
-background writer thread turns queued records into rows and commits them with ``executemany``
-in batches: a batch is committed ``flush_interval`` (10 ms) after its first record arrived, or
-as soon as it holds ``max_batch`` records, or at once when :meth:`Journal.flush` waits. One
-commit per interval matters: every commit rewrites the index pages it touched.
+background writer thread turns queued records into rows and commits them in batches
+(:mod:`console.journal.writer`): a batch is committed ``flush_interval`` (10 ms) after its
+first record arrived, or as soon as it holds ``max_batch`` records, or at once when
+:meth:`Journal.flush` waits. One commit per interval matters: every commit rewrites the index
+pages it touched. A record that cannot be stored as it is (text SQLite cannot encode, a
+failing ``to_dict``, …) is stored in its raw form with the reason and counted in
+:attr:`Journal.write_errors`; it never stops the writer (numbers beyond 64 bits are no error:
+see :mod:`console.journal.rows`).
 
 Durability. The database runs in WAL mode with ``synchronous=NORMAL``: a committed batch is in
 the operating system's hands and survives the process being killed (``kill -9``); a kill loses
 only records not yet committed — the batch being collected or written, at most ≤ 50 ms of
 traffic (10 ms of collecting plus the commit; WAL checkpoints, which fsync, run in a thread of
-their own so they never hold a commit back; ``bench/journal.py`` measures the lag). :attr:`Journal.saved_seq` is the highest
-sequence number committed, and every record with a lower one is committed too, so a UI showing
-"saved" for ``seq <= saved_seq`` never lies. A power cut can additionally lose the last commits
-since the WAL was synced; pass ``durable=True`` (``synchronous=FULL``) to close that gap at
-some cost in speed. Appending never blocks unless ``max_pending`` records are queued (the disk
-cannot keep up): then it waits, so memory stays bounded.
+their own so they never hold a commit back; ``bench/journal.py`` measures the lag).
+:attr:`Journal.saved_seq` is the highest sequence number committed, and every record with a
+lower one is committed too, so a UI showing "saved" for ``seq <= saved_seq`` never lies. A
+power cut can additionally lose the last commits since the WAL was synced; pass
+``durable=True`` (``synchronous=FULL``) to close that gap at some cost in speed. Appending
+never blocks unless ``max_pending`` records are queued (the disk cannot keep up): then it
+waits, so memory stays bounded.
 
 Derived records. Appending an exchange of ``/sms/1/reports``, a webhook hit carrying reports or
 a ``deliver_sm`` receipt also appends the :class:`~console.reports.DeliveryReport` s inside it
-(kind "report"), linked to their submits by the journal's :class:`~console.reports.Correlator`
-(which learns submits from appended HTTP send responses and ``submit_sm_resp`` events). Do not
-append those reports yourself as well. Secrets never reach the file: every record is stored
-through its ``to_dict()``, which masks credentials (:mod:`console.redact`).
+(kind "report"). The writer links every report to its submit with the journal's
+:class:`~console.reports.Correlator`, which learns submits from appended HTTP send responses
+and ``submit_sm_resp`` events; it holds the recent ones in memory and finds older ones in the
+file's ``submits`` table. Do not append those reports yourself as well. Secrets never reach
+the file: every record is stored through its ``to_dict()``, which masks credentials
+(:mod:`console.redact`).
+
+Reading. :meth:`Journal.query` reads every kind; :meth:`Journal.report_rows` and its siblings
+read the reports table with the DLR viewer's filters, each served by an index
+(:mod:`console.journal.report_query`).
 """
 
 from __future__ import annotations
 
 import atexit
 import json
+import logging
 import shutil
 import sqlite3
 import threading
@@ -43,39 +55,27 @@ from pathlib import Path
 from typing import Any
 
 from console.errors import JournalError
+from console.journal import schema
+from console.journal.report_query import Plan, check_column, like_pattern
+from console.journal.schema import FACET_COLUMNS, KINDS, REPORT_COLUMNS, SCHEMA_VERSION
+from console.journal.writer import MEMORY_SUBMITS, BatchWriter, PendingReceipt
 from console.reports import Correlator, DeliveryReport
 
-SCHEMA_VERSION = 1
-KINDS = ("http", "webhook", "pdu", "report")
+__all__ = ["KINDS", "REPORT_COLUMNS", "SCHEMA_VERSION", "Journal", "JournalEntry", "kind_of"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS events(
-    seq INTEGER PRIMARY KEY, time REAL NOT NULL, kind TEXT NOT NULL,
-    message_id TEXT, bulk_id TEXT, summary TEXT, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS events_time ON events(time);
-CREATE INDEX IF NOT EXISTS events_kind_time ON events(kind, time);
-CREATE INDEX IF NOT EXISTS events_message ON events(message_id) WHERE message_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS events_bulk ON events(bulk_id) WHERE bulk_id IS NOT NULL;
-CREATE TABLE IF NOT EXISTS reports(
-    seq INTEGER PRIMARY KEY, time REAL NOT NULL, message_id TEXT, bulk_id TEXT,
-    to_addr TEXT, from_addr TEXT, source TEXT, final INTEGER, status_group TEXT,
-    status_id INTEGER, status_name TEXT, error_id INTEGER, error_name TEXT,
-    permanent INTEGER, done_at TEXT, latency REAL, summary TEXT, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS reports_time ON reports(time);
-CREATE INDEX IF NOT EXISTS reports_message ON reports(message_id);
-CREATE INDEX IF NOT EXISTS reports_bulk ON reports(bulk_id) WHERE bulk_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS reports_status ON reports(status_group);
-CREATE INDEX IF NOT EXISTS reports_source ON reports(source);
-CREATE INDEX IF NOT EXISTS reports_to ON reports(to_addr);
-"""
-
-# Reports live in their own table only (one row, its columns are the DLR viewer's filters);
-# the events table holds the other kinds. Queries over every kind merge both by seq.
-# columns of the reports table, in order (the DLR viewer's model reads these)
-REPORT_COLUMNS = ("seq", "time", "message_id", "bulk_id", "to_addr", "from_addr", "source",
-                  "final", "status_group", "status_id", "status_name", "error_id", "error_name",
-                  "permanent", "done_at", "latency")
+log = logging.getLogger(__name__)
+# SQLite's page cache per connection: the writer's holds the index pages that appends touch
+# (a smaller one makes every append into a big journal read pages back); readers page through
+# indexes and need little. The OS caches the rest of the file. 64 MB per connection made the
+# app's memory grow with its journal.
+WRITER_CACHE_KB = 32_768
+READER_CACHE_KB = 8_192
+# command ids of the PDUs that can carry a delivery receipt (deliver_sm, data_sm)
+_RECEIPT_COMMANDS = (0x00000005, 0x00000103)
+# esm_class message types (bits 2-5): SMSC delivery receipt, intermediate notification
+_RECEIPT_ESM = (0x04, 0x20)
+# the first write errors are logged one by one, then one in this many
+_LOG_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -113,14 +113,21 @@ def _from_dict(kind: str, data: dict[str, Any]) -> Any:
     return data
 
 
+_KIND_NAMES = {"HttpExchange": "http", "WebhookHit": "webhook", "PduEvent": "pdu",
+               "DeliveryReport": "report"}
+_kinds: dict[type, str] = {}
+
+
 def kind_of(record: Any) -> str:
     """The journal kind of a record object."""
-    name = type(record).__name__
-    kind = {"HttpExchange": "http", "WebhookHit": "webhook", "PduEvent": "pdu",
-            "DeliveryReport": "report"}.get(name)
+    cls = type(record)
+    kind = _kinds.get(cls)
     if kind is None:
-        raise JournalError(f"cannot journal a {name}: expected HttpExchange, WebhookHit, "
-                           "PduEvent or DeliveryReport")
+        kind = _KIND_NAMES.get(cls.__name__)
+        if kind is None:
+            raise JournalError(f"cannot journal a {cls.__name__}: expected HttpExchange, "
+                               "WebhookHit, PduEvent or DeliveryReport")
+        _kinds[cls] = kind
     return kind
 
 
@@ -129,7 +136,10 @@ class Journal:
 
     def __init__(self, path: str | Path | None = None, *, durable: bool = False,
                  max_batch: int = 2000, max_pending: int = 500_000,
-                 flush_interval: float = 0.01, derive_reports: bool = True) -> None:
+                 flush_interval: float = 0.01, derive_reports: bool = True,
+                 memory_submits: int = MEMORY_SUBMITS) -> None:
+        """``memory_submits``: how many recent submits the correlator holds in memory (older
+        ones are read from the file when a report needs them)."""
         if path is None:
             from console.paths import data_dir
 
@@ -138,27 +148,32 @@ class Journal:
         self.max_batch, self.max_pending = max_batch, max_pending
         self.flush_interval = flush_interval
         self.derive_reports = derive_reports
-        self.correlator = Correlator()
+        self.write_errors = 0  # records stored in their raw form (see the module docstring)
+        self.last_write_error: str | None = None
+        self._errors_lock = threading.Lock()
+        opened: list[sqlite3.Connection] = []
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._wconn = self._connect(durable)
+            self._wconn = self._connect(durable, WRITER_CACHE_KB)
+            opened.append(self._wconn)
             # checkpoints (the fsyncs) run in their own thread, never inside a batch's commit
             self._wconn.execute("PRAGMA wal_autocheckpoint=0")
-            self._wconn.executescript(_SCHEMA)
-            self._wconn.execute("INSERT OR IGNORE INTO meta VALUES('schema', ?)",
-                                (str(SCHEMA_VERSION),))
-            self._wconn.execute("INSERT OR IGNORE INTO meta VALUES('created', ?)",
-                                (str(time.time()),))
-            self._wconn.commit()
-            self._rconn = self._connect(durable)
+            schema.create(self._wconn)
+            self._batches = BatchWriter(self._wconn, correlate=derive_reports,
+                                        memory_submits=memory_submits,
+                                        on_error=self._note_error)
+            self._rconn = self._connect(durable, READER_CACHE_KB)
+            opened.append(self._rconn)
             last = self._rconn.execute(
                 "SELECT max(coalesce((SELECT max(seq) FROM events), 0),"
                 " coalesce((SELECT max(seq) FROM reports), 0))").fetchone()[0] or 0
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
+            for conn in opened:
+                conn.close()
             raise JournalError(f"cannot open journal {self.path}: {exc}") from None
         self._seq = last
         self._saved = last
-        self._pending: list[tuple[int, str, Any, str | None]] = []
+        self._pending: list[tuple[int, str, Any, int | None]] = []
         self._cond = threading.Condition()
         self._rlock = threading.Lock()
         self._closing = False
@@ -176,12 +191,25 @@ class Journal:
         # a journal left open at interpreter exit still commits what it queued
         atexit.register(_close_at_exit, weakref.ref(self))
 
-    def _connect(self, durable: bool) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
+    def _connect(self, durable: bool, cache_kb: int) -> sqlite3.Connection:
+        # autocommit mode: the writer opens and commits its transactions itself
+        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0,
+                               isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-        conn.execute("PRAGMA cache_size=-65536")  # 64 MB: index inserts into big tables stay in memory
+        conn.execute(f"PRAGMA cache_size=-{cache_kb}")
         return conn
+
+    @property
+    def correlator(self) -> Correlator:
+        """The correlator the writer links reports with (used by the writer thread only)."""
+        return self._batches.correlator
+
+    @property
+    def report_facets(self) -> frozenset[tuple[Any, ...]]:
+        """Every stored combination of the quick-filter values (status_group, source, final,
+        error_name) — a few hundred at most."""
+        return self._batches.facets
 
     @classmethod
     def open(cls, path: str | Path, **kwargs: Any) -> Journal:
@@ -210,28 +238,24 @@ class Journal:
 
     def append(self, record: Any) -> int:
         """Queue ``record`` (and the reports derived from it); returns its sequence number."""
-        kind = kind_of(record)
-        derived = self._derive(kind, record) if self.derive_reports else []
-        if kind == "report" and record.latency is None and self.derive_reports:
-            record = self.correlator.link(record)
+        kind = _kinds.get(type(record)) or kind_of(record)
+        derived = self._derive(kind, record) if self.derive_reports and kind != "report" else ()
         with self._cond:
             if self._error is not None:
                 raise JournalError(f"journal writer failed: {self._error}")
             if self._closing:
                 raise JournalError("journal is closed")
-            while len(self._pending) >= self.max_pending:  # back-pressure, never unbounded
+            pending = self._pending
+            while len(pending) >= self.max_pending:  # back-pressure, never unbounded
                 self._cond.wait(0.05)
-            was_empty = not self._pending
-            if was_empty:
+            if not pending:
                 self._first_pending = time.monotonic()
-            self._seq += 1
-            seq = self._seq
-            self._pending.append((seq, kind, record, None))
+                self._cond.notify_all()
+            seq = self._seq = self._seq + 1
+            pending.append((seq, kind, record, None))
             for rep in derived:
                 self._seq += 1
-                self._pending.append((self._seq, "report", rep, str(seq)))
-            if was_empty:
-                self._cond.notify_all()
+                pending.append((self._seq, "report", rep, seq))
         return seq
 
     def append_many(self, records: Iterable[Any]) -> int:
@@ -241,24 +265,41 @@ class Journal:
             seq = self.append(r)
         return seq
 
-    def _derive(self, kind: str, record: Any) -> list[DeliveryReport]:
-        if kind == "http":
-            self.correlator.add_exchange(record)
-            path = record.request.url.split("?", 1)[0]
-            if record.ok and path.endswith("/sms/1/reports"):
+    def _derive(self, kind: str, record: Any) -> list[Any]:
+        """The reports a record carries (linked to their submits later, by the writer). A
+        receipt recognised from its raw bytes is read by the writer thread (parsing one costs
+        tens of microseconds the appending thread, often the UI's, need not spend)."""
+        try:
+            if kind == "pdu":
+                if record.direction != "in":
+                    return []
+                receipt = _is_receipt(record.raw)
+                if receipt:
+                    return [PendingReceipt(record)]
+                if receipt is False:
+                    return []  # not a receipt: leave a lazily decoded PDU undecoded here
+                rep = DeliveryReport.from_pdu_event(record)
+                return [rep] if rep is not None else []
+            if kind == "webhook":
+                return list(record.reports)
+            if kind == "http" and record.ok and \
+                    record.request.url.split("?", 1)[0].endswith("/sms/1/reports"):
                 from console.reports import reports_from_value
 
-                reps = reports_from_value(record.response_value(), "http-pull",
+                return reports_from_value(record.response_value(), "http-pull",
                                           received_at=record.started)
-                return [self.correlator.link(r) for r in reps]
-            return []
-        if kind == "webhook":
-            return [self.correlator.link(r) for r in record.reports]
-        if kind == "pdu":
-            self.correlator.add_pdu_event(record)
-            rep = DeliveryReport.from_pdu_event(record)
-            return [self.correlator.link(rep)] if rep is not None else []
+        except Exception as exc:  # the record itself is still journaled
+            self._note_error(f"no reports derived from a {kind} record: "
+                             f"{type(exc).__name__}: {exc}")
         return []
+
+    def _note_error(self, message: str) -> None:
+        with self._errors_lock:
+            self.write_errors += 1
+            self.last_write_error = message
+            n = self.write_errors
+        if n <= 20 or n % _LOG_EVERY == 0:
+            log.warning("%s (%d journal write error(s) so far)", message, n)
 
     def flush(self, timeout: float | None = 10.0) -> int:
         """Wait until everything appended so far is committed; returns :attr:`saved_seq`."""
@@ -332,8 +373,9 @@ class Journal:
                     self._urgent = False
                 self._cond.notify_all()  # wake appenders held by back-pressure
             try:
-                self._write(batch)
-            except BaseException as exc:  # keep the reason; append()/flush() report it
+                self._batches.write(batch)
+            except BaseException as exc:  # the database failed: append()/flush() report it
+                log.error("journal %s: writer stopped: %s", self.path, exc)
                 with self._cond:
                     self._error = exc
                     self._cond.notify_all()
@@ -345,35 +387,7 @@ class Journal:
                 try:
                     cb(batch[0][0], batch[-1][0])
                 except Exception:
-                    import logging
-
-                    logging.getLogger(__name__).exception("journal subscriber failed")
-
-    def _write(self, batch: list[tuple[int, str, Any, str | None]]) -> None:
-        events = []
-        reports = []
-        for seq, kind, record, parent in batch:
-            data = record.to_dict()
-            if parent is not None:
-                data["parent_seq"] = int(parent)
-            t, mid, bulk, summary = _index_fields(kind, record)
-            if kind == "report":
-                r = record
-                reports.append((seq, t, r.message_id, r.bulk_id, r.to, r.from_, r.source,
-                                0 if r.intermediate else 1, r.status_group, r.status_id,
-                                r.status_name, r.error_id, r.error_name,
-                                None if r.error_permanent is None else int(r.error_permanent),
-                                r.done_at, r.latency, summary, _encode(data)))
-            else:
-                events.append((seq, t, kind, mid, bulk, summary, _encode(data)))
-        conn = self._wconn
-        conn.execute("BEGIN")
-        if events:
-            conn.executemany("INSERT INTO events VALUES(?,?,?,?,?,?,?)", events)
-        if reports:
-            conn.executemany(f"INSERT INTO reports VALUES({','.join('?' * (len(REPORT_COLUMNS) + 2))})",
-                             reports)
-        conn.execute("COMMIT")
+                    log.exception("journal subscriber failed")
 
     # ------------------------------------------------------------------ reading
 
@@ -390,7 +404,7 @@ class Journal:
                 args.append(val)
         if text:
             clauses.append("(summary LIKE ? ESCAPE '\\' OR data LIKE ? ESCAPE '\\')")
-            pat = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            pat = like_pattern(text)
             args += [pat, pat]
         return clauses, args
 
@@ -461,35 +475,16 @@ class Journal:
         """Like :meth:`query` but rebuilt into record objects."""
         return [e.record() for e in self.query(**filters)]
 
-    def _report_where(self, *, since: float | None = None, until: float | None = None,
-                      message_id: str | None = None, bulk_id: str | None = None,
-                      to: str | None = None, source: str | None = None,
-                      status_group: str | None = None, final: bool | None = None,
-                      error_name: str | None = None, text: str | None = None,
-                      after_seq: int | None = None, before_seq: int | None = None
-                      ) -> tuple[str, list[Any]]:
-        clauses, args = [], []
-        for col, op, val in (("time", ">=", since), ("time", "<", until),
-                             ("message_id", "=", message_id), ("bulk_id", "=", bulk_id),
-                             ("to_addr", "=", to), ("source", "=", source),
-                             ("status_group", "=", status_group), ("error_name", "=", error_name),
-                             ("seq", ">", after_seq), ("seq", "<", before_seq)):
-            if val is not None:
-                clauses.append(f"{col} {op} ?")
-                args.append(val)
-        if final is not None:
-            clauses.append("final = ?")
-            args.append(1 if final else 0)
-        if text:
-            more, targs = self._common(None, None, None, None, text, None, None)
-            clauses += more
-            args += targs
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+    def _plan(self, filters: dict[str, Any]) -> Plan:
+        return Plan(filters, self.report_facets)
 
     def report_values(self, column: str) -> list[Any]:
         """The distinct values of a reports column (for quick-filter menus), sorted."""
-        if column not in REPORT_COLUMNS:
-            raise JournalError(f"no reports column {column!r}; one of {', '.join(REPORT_COLUMNS)}")
+        check_column(column)
+        if column in FACET_COLUMNS:  # known without reading the table
+            i = FACET_COLUMNS.index(column)
+            values = {f[i] for f in self.report_facets if f[i] is not None}
+            return sorted(values, key=lambda v: (type(v).__name__, v))
         rows = self._read(f"SELECT DISTINCT {column} FROM reports WHERE {column} IS NOT NULL "
                           f"ORDER BY {column}", [])
         return [r[0] for r in rows]
@@ -498,37 +493,36 @@ class Journal:
                         ) -> list[tuple[float, str, int]]:
         """(bucket start, status group, count) of the reports matching the filters of
         :meth:`report_rows`, for a timeline chart; counted in SQL, not in Python."""
-        where, args = self._report_where(**filters)
-        rows = self._read(f"SELECT CAST(time / ? AS INTEGER) AS b, status_group, count(*) "
-                          f"FROM reports{where} GROUP BY b, status_group ORDER BY b",
-                          [bucket, *args])
-        return [(b * bucket, g or "", n) for b, g, n in rows]
+        statement = self._plan(filters).timeline(bucket)
+        if statement is None:
+            return []
+        return [(b * bucket, g or "", n) for b, g, n in self._read(*statement)]
 
     def report_rows(self, *, limit: int = 1000, offset: int = 0, descending: bool = False,
                     **filters: Any) -> list[tuple[Any, ...]]:
         """Rows of the reports table (columns :data:`REPORT_COLUMNS`) for the DLR viewer.
 
         Filters: since, until, message_id, bulk_id, to, source, status_group, final,
-        error_name, text (substring of the summary or stored record), after_seq / before_seq
-        (keyset paging: ``after_seq=last row's seq`` reads the next page at any depth).
+        error_name, text (words that start words of the report's ids, numbers, source,
+        status, error or callback data; see :mod:`console.journal.report_query`),
+        after_seq / before_seq (keyset paging: ``after_seq=last row's seq`` reads the next
+        page at any depth). Every filter reads an index, on a million reports too.
         """
-        where, args = self._report_where(**filters)
-        order = "DESC" if descending else "ASC"
-        return self._read(f"SELECT {', '.join(REPORT_COLUMNS)} FROM reports{where} "
-                          f"ORDER BY seq {order} LIMIT ? OFFSET ?", [*args, limit, offset])
+        statement = self._plan(filters).rows(REPORT_COLUMNS, limit=limit, offset=offset,
+                                             descending=descending)
+        return [] if statement is None else self._read(*statement)
 
     def count_reports(self, **filters: Any) -> int:
         """How many stored reports match the filters of :meth:`report_rows`."""
-        where, args = self._report_where(**filters)
-        return int(self._read(f"SELECT count(*) FROM reports{where}", args)[0][0])
+        statement = self._plan(filters).count()
+        return 0 if statement is None else int(self._read(*statement)[0][0] or 0)
 
     def reports(self, *, limit: int = 1000, offset: int = 0, descending: bool = False,
                 **filters: Any) -> list[DeliveryReport]:
         """Stored reports as DeliveryReport records (filters of :meth:`report_rows`)."""
-        where, args = self._report_where(**filters)
-        order = "DESC" if descending else "ASC"
-        rows = self._read(f"SELECT data FROM reports{where} ORDER BY seq {order} LIMIT ? OFFSET ?",
-                          [*args, limit, offset])
+        statement = self._plan(filters).rows(("data",), limit=limit, offset=offset,
+                                             descending=descending)
+        rows = [] if statement is None else self._read(*statement)
         return [DeliveryReport.from_dict(json.loads(r[0])) for r in rows]
 
     # ------------------------------------------------------------------ files
@@ -551,6 +545,26 @@ class Journal:
         return path
 
 
+def _is_receipt(raw: bytes) -> bool | None:
+    """Whether a received PDU is a delivery receipt, read from its bytes without decoding it:
+    True for a deliver_sm / data_sm whose esm_class says receipt or intermediate notification,
+    False for any other command, None when only decoding can tell (a receipted_message_id
+    TLV without those esm_class bits, or bytes too short or malformed to read)."""
+    if len(raw) < 8:
+        return None
+    if int.from_bytes(raw[4:8], "big") not in _RECEIPT_COMMANDS:
+        return False
+    # service_type, source ton/npi/address, destination ton/npi/address, then esm_class
+    pos = raw.find(b"\0", 16)
+    for _ in range(2):
+        if pos < 0:
+            return None
+        pos = raw.find(b"\0", pos + 3)
+    if pos < 0 or pos + 1 >= len(raw):
+        return None
+    return True if raw[pos + 1] & 0x3C in _RECEIPT_ESM else None
+
+
 def _close_at_exit(ref: weakref.ref[Journal]) -> None:
     journal = ref()
     if journal is not None:
@@ -558,41 +572,3 @@ def _close_at_exit(ref: weakref.ref[Journal]) -> None:
             journal.close()
         except Exception:  # exiting anyway: nothing more useful to do
             pass
-
-
-def _json_default(v: Any) -> Any:
-    if isinstance(v, bytes | bytearray):
-        return v.hex()
-    if isinstance(v, tuple | set):
-        return list(v)
-    return str(v)
-
-
-# one reusable encoder: compact, no circular check (records are trees), non-ASCII kept
-_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"),
-                           default=_json_default).encode
-
-
-def _index_fields(kind: str, r: Any) -> tuple[float, str | None, str | None, str]:
-    """(time, message id, bulk id, summary) of a record, for the indexed columns."""
-    if kind == "report":
-        return r.received_at, r.message_id or None, r.bulk_id, r.summary()
-    if kind == "pdu":
-        mid = None
-        pdu = r.pdu
-        if pdu is not None:
-            mid = pdu.fields.get("message_id") or None
-            if pdu.command in ("deliver_sm", "data_sm"):
-                text = pdu.fields.get("short_message") or b""
-                if isinstance(text, bytes) and text[:3].lower() == b"id:":
-                    mid = text[3:].split(b" ", 1)[0].decode("latin-1")
-            summary = (f"{r.direction} {pdu.command} seq={pdu.sequence_number}"
-                       f" status={pdu.command_status:#x}")
-        else:
-            summary = f"{r.direction} undecodable {len(r.raw)} bytes: {r.error}"
-        return r.time, mid, None, summary
-    if kind == "http":
-        ids = r.message_ids() if r.response is not None and r.response.body else []
-        return r.started, (ids[0] if ids else None), r.bulk_id(), r.summary()
-    rep = r.reports[0] if r.reports else None
-    return (r.time, rep.message_id if rep else None, rep.bulk_id if rep else None, r.summary())

@@ -99,6 +99,26 @@ def test_correlator_links_by_id_in_any_spelling_with_latency():
     for i in range(3):
         small.add_submit(f"m{i}", time=float(i))
     assert small.lookup("m0") is None and small.lookup("m2") is not None
+    assert len(small) == 2
+
+
+def test_submits_awaiting_their_response_are_bounded_too():
+    from console.smpp import Pdu
+    from console.smpp.events import DECODE_LAZILY, PduEvent
+
+    local, remote = ("127.0.0.1", 40000), ("127.0.0.1", 2775)
+    c = Correlator(max_pending=3)
+    for seq in range(1, 6):  # five submit_sm whose responses have not come (yet)
+        sm = Pdu("submit_sm", seq, fields={"destination_addr": f"4179302672{seq}"}).encode()
+        c.add_pdu_event(PduEvent.make(100.0 + seq, "out", "s", local, remote, sm, DECODE_LAZILY))
+    assert c.waiting == 3
+    for seq, mid in ((5, "AA05"), (1, "AA01")):  # the newest is remembered, the oldest not
+        resp = Pdu("submit_sm_resp", seq, fields={"message_id": mid}).encode()
+        assert c.add_pdu_event(PduEvent.make(110.0, "in", "s", local, remote, resp, DECODE_LAZILY,
+                                             latency=2.0))
+    assert c.waiting == 2
+    assert (c.lookup("AA05").time, c.lookup("AA05").to) == (105.0, "41793026725")
+    assert (c.lookup("AA01").time, c.lookup("AA01").to) == (108.0, None)  # from the latency
 
 
 def _deliver_sm_like_the_smsc(event):

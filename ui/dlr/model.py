@@ -41,9 +41,11 @@ def parse_filter(text: str, journal: Any = None) -> dict[str, Any]:
     """Filter-box text → ``report_rows`` filters.
 
     ``to:4179…``, ``id:MID``, ``bulk:ID``, ``source:smpp``, ``status:DELIVERED``,
-    ``error:EC_ABSENT_SUBSCRIBER``, ``final`` / ``intermediate``; anything else is a substring
-    of the stored report. A bare word that is an exact message id or destination is matched on
-    the indexed column (fast on a million rows) instead of by substring.
+    ``error:EC_ABSENT_SUBSCRIBER``, ``final`` / ``intermediate``; other words are looked up in
+    the journal's text index: each must start a word of the report's ids, numbers, source,
+    status, error or callback data (``MID-0011`` finds ``MID-00110``, ``absent`` finds
+    ``EC_ABSENT_SUBSCRIBER``). A bare word that is an exact message id or destination is
+    matched on its indexed column instead.
     """
     out: dict[str, Any] = {}
     free: list[str] = []

@@ -2,17 +2,19 @@
 filters, a filter box, the report's detail and raw payload, a timeline, CSV export.
 
 Reads go through :class:`ui.dlr.model.DlrModel` (SQL paging, never the whole journal); the
-count and the timeline, which scan every matching row, run in a worker thread.
+count, the timeline and searches other than an exact id or number run in a worker thread, as
+tasks of the window's :class:`ui.context.AppContext` (errors shown in the window). The
+timeline's chart (QtCharts) is loaded when the timeline is first shown.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -33,8 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.context import alive, spawn_task
 from ui.dlr.model import SEQ, DlrModel, parse_filter
-from ui.dlr.timeline import TimelineChart, timeline_query
+from ui.dlr.timeline import TimelinePane, timeline_query
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 SOURCES = ("http-pull", "webhook", "smpp")
@@ -42,8 +48,12 @@ GROUPS = ("DELIVERED", "PENDING", "UNDELIVERABLE", "EXPIRED", "REJECTED")
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop, if any (without importing asyncio: no asyncio, no loop)."""
+    aio = sys.modules.get("asyncio")
+    if aio is None:
+        return None
     try:
-        return asyncio.get_running_loop()
+        return aio.get_running_loop()
     except RuntimeError:  # no qasync loop (a script or a test without one): work inline
         return None
 
@@ -58,7 +68,7 @@ class DlrTab(QWidget):
         self.setObjectName("dlrTab")
         self.ctx = context
         self.journal = journal
-        self._count_task: asyncio.Future[Any] | None = None
+        self._count_task: asyncio.Task[Any] | None = None
         self._timeline_dirty = True
         self._generation = 0
 
@@ -78,8 +88,9 @@ class DlrTab(QWidget):
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setPlaceholderText("Filter: message id, number, to:… id:… bulk:… "
                                             "error:… status:…, or any text")
-        self.filter_edit.setToolTip("A bare message id or number is matched exactly (indexed); "
-                                    "other words are searched in the whole report")
+        self.filter_edit.setToolTip("A bare message id or number is matched exactly; other "
+                                    "words find reports with a word starting so in their ids, "
+                                    "numbers, source, status, error or callback data")
         export = QPushButton("Export CSV…")
         export.clicked.connect(self._ask_export)
         self.count_label = QLabel()
@@ -112,7 +123,7 @@ class DlrTab(QWidget):
         self.detail.setObjectName("dlrDetail")
         self.detail.setReadOnly(True)
         self.detail.setPlaceholderText("Select a report to see its fields and raw payload")
-        self.timeline = TimelineChart()
+        self.timeline = TimelinePane()
         self.bottom = QTabWidget()
         self.bottom.addTab(self.detail, "Detail")
         self.bottom.addTab(self.timeline, "Timeline")
@@ -198,6 +209,7 @@ class DlrTab(QWidget):
     # ------------------------------------------------------------------ messages
 
     def show_error(self, message: str) -> None:
+        """Show ``message`` in the tab's status line and report it to the window."""
         self.status_label.setStyleSheet("color: #c0392b; font-weight: bold")
         self.status_label.setText(f"⚠ {message}")
         if self.ctx is not None and hasattr(self.ctx, "report_error"):
@@ -212,32 +224,34 @@ class DlrTab(QWidget):
             self.ctx.note(message)
 
     def _background(self, fn: Callable[[], Any], on_done: Callable[[Any], None], what: str,
-                    on_error: Callable[[], None] | None = None) -> asyncio.Future[Any] | None:
-        """Run ``fn`` in a worker thread when a loop runs (else right here)."""
-        loop = _running_loop()
-        if loop is None:
-            try:
-                on_done(fn())
-            except Exception as exc:
-                self.show_error(f"{what}: {exc}")
-            return None
-        fut = asyncio.ensure_future(asyncio.to_thread(fn))
+                    on_error: Callable[[], None] | None = None) -> asyncio.Task[Any] | None:
+        """Run ``fn`` in a worker thread as a task of the window's context when a loop runs
+        (else right here); ``on_done(result)`` runs on the UI thread unless the tab is gone,
+        a failure is shown (tab status line and window) and ``on_error()`` called."""
 
-        def done(f: asyncio.Future[Any]) -> None:
-            if f.cancelled():
-                return
-            if f.exception() is not None:
-                self.show_error(f"{what}: {f.exception()}")
+        def failed(message: str) -> None:
+            if alive(self):
+                self.show_error(message)
                 if on_error is not None:
                     on_error()
-                return
-            try:
-                on_done(f.result())
-            except RuntimeError:  # the tab was closed while the query ran
-                pass
 
-        fut.add_done_callback(done)
-        return fut
+        if _running_loop() is None:
+            try:
+                result = fn()
+            except Exception as exc:
+                failed(f"{what}: {exc}")
+                return None
+            on_done(result)
+            return None
+        import asyncio
+
+        def done(result: Any) -> None:
+            if alive(self):
+                on_done(result)
+
+        if self.ctx is not None and hasattr(self.ctx, "spawn"):
+            return self.ctx.spawn(asyncio.to_thread(fn), what, on_done=done, on_error=failed)
+        return spawn_task(asyncio.to_thread(fn), what, failed, done)
 
     # ------------------------------------------------------------------ filters
 

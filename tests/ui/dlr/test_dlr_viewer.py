@@ -197,3 +197,52 @@ def test_text_search_runs_off_the_ui_thread(tab, qtbot, aio_loop, journal):
     tab.apply_filters()
     qtbot.wait(200)
     assert tab.model.filters == {} and tab.model.rowCount() == 500
+
+
+def test_background_work_runs_as_tasks_of_the_context_and_failures_reach_the_window(
+        ctx, qtbot, journal):
+    tab = DlrTab(ctx, journal=journal)
+    qtbot.addWidget(tab)
+    tab.filter_edit.setText("MID-0012")
+    tab.apply_filters()
+    assert ctx.busy  # the search is one of the window's tasks
+    qtbot.waitUntil(lambda: not tab.model.busy and not ctx.busy, timeout=5000)
+    assert len(ids(tab)) == 10 and ctx.errors == []
+    journal.close()  # the journal goes away under the tab: the next search fails
+    tab.filter_edit.setText("MID-0013")
+    tab.apply_filters()
+    qtbot.waitUntil(lambda: tab.count_label.text() == "search failed", timeout=5000)
+    assert tab.status_label.text().startswith("⚠ DLR search")
+    assert any(e.startswith("DLR search") and "closed" in e for e in ctx.errors)
+
+
+_TIMELINE_CHILD = r"""
+import sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from console.journal import Journal
+from ui.dlr import DlrTab
+journal = Journal(sys.argv[1])
+tab = DlrTab(journal=journal)
+tab.show()
+app.processEvents()
+before = "PySide6.QtCharts" in sys.modules
+tab.bottom.setCurrentWidget(tab.timeline)
+app.processEvents()
+print(before, "PySide6.QtCharts" in sys.modules, tab.timeline.total())
+journal.close()
+"""
+
+
+def test_qtcharts_is_loaded_when_the_timeline_is_first_shown(journal):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    journal.flush()
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", _TIMELINE_CHILD, str(journal.path)], cwd=root,
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.stdout.split() == ["False", "True", "1200"], out.stderr[-2000:]
