@@ -228,6 +228,15 @@ class DlrModel(QAbstractTableModel):
         return None
 
 
+def _short_done_at(text: str) -> str:
+    """``2026-11-25T09:19:24.123+0000`` → ``11-25 09:19:24 +0000`` (the full value is the
+    tooltip); other spellings unchanged."""
+    if len(text) >= 19 and text[4] == "-" and text[10] == "T":
+        zone = text[19:].lstrip(".0123456789")
+        return f"{text[5:10]} {text[11:19]}" + (f" {zone}" if zone else "")
+    return text
+
+
 def _display(r: tuple[Any, ...], col: int) -> str:
     if col == 0:
         t = r[TIME] or 0.0
@@ -245,7 +254,7 @@ def _display(r: tuple[Any, ...], col: int) -> str:
     if col == 6:
         return "final" if r[FINAL] else "intermediate"
     if col == 7:
-        return r[DONE_AT] or ""
+        return _short_done_at(r[DONE_AT] or "")
     if col == 8:
         lat = r[LATENCY]
         return "" if lat is None else f"{lat:.2f} s" if lat >= 1 else f"{lat * 1000:.0f} ms"
@@ -265,6 +274,8 @@ def _tooltip(r: tuple[Any, ...], col: int) -> str | None:
         return f"error {r[ERROR_ID]} {e.name}{perm}: {e.description}"
     if col == 0 and r[TIME]:
         return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(r[TIME])) + " (received)"
+    if col == 7 and r[DONE_AT]:
+        return f"{r[DONE_AT]} (doneAt, platform time)"
     if col == 8 and r[LATENCY] is not None:
         return "submit → report latency"
     if col == 1 and r[BULK_ID]:

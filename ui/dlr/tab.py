@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -347,7 +348,7 @@ class DlrTab(QWidget):
         raw = data.pop("raw", "") or ""
         lines = [entry.summary, ""]
         lines += _explain(data)
-        lines += ["", "Fields:", json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)]
+        lines += ["", "Fields:", *_field_lines(data)]
         lines += ["", "Raw payload:", _pretty(raw)]
         self.detail.setPlainText("\n".join(lines))
 
@@ -415,3 +416,31 @@ def _pretty(raw: str) -> str:
         except ValueError:
             return raw
     return raw or "(none)"
+
+
+# what the detail pane calls the stored fields (the rest keep their own names)
+_FIELD_LABELS = {"from_": "from", "parent_seq": "submit (journal record)",
+                 "received_at": "received", "submitted_at": "submitted",
+                 "latency": "submit → report latency"}
+
+
+def _field_lines(data: dict[str, Any]) -> list[str]:
+    """``name: value`` lines of a stored report: readable names, times as dates, empties left out."""
+    rows: list[tuple[str, str]] = []
+    for key in sorted(data):
+        value = data[key]
+        if value in (None, "", [], {}):
+            continue
+        label = _FIELD_LABELS.get(key, key)
+        if key.endswith("_at") and isinstance(value, int | float) and value > 1e9:
+            text = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value)) + \
+                f".{int(value * 1000) % 1000:03d}"
+        elif key == "latency" and isinstance(value, int | float):
+            text = f"{value:.3f} s"
+        elif isinstance(value, dict | list):
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        else:
+            text = str(value)
+        rows.append((label, text))
+    width = max((len(label) for label, _ in rows), default=0)
+    return [f"  {label.ljust(width)}  {text}" for label, text in rows]

@@ -115,6 +115,17 @@ def test_detail_shows_fields_and_raw_payload(tab):
     assert "MID-01199" in text
     assert '"results"' in text and "Raw payload:" in text
     assert "Status 7" in text  # explained from the reference table
+    fields = text.split("Fields:")[1].split("Raw payload:")[0]
+    assert "from_" not in fields and "parent_seq" not in fields  # readable names only
+    assert not any(line.strip().startswith("{") for line in fields.splitlines())
+
+
+def test_done_at_is_short_with_the_full_value_as_tooltip():
+    from ui.dlr.model import _short_done_at
+
+    assert _short_done_at("2026-11-25T09:19:24.123+0000") == "11-25 09:19:24 +0000"
+    assert _short_done_at("2026-11-25T09:19:24") == "11-25 09:19:24"
+    assert _short_done_at("1007291049") == "1007291049"  # an SMPP receipt's own spelling
 
 
 def test_live_reports_appear_in_one_batch(tab, qtbot, journal):
