@@ -176,10 +176,46 @@ class SimulatorPanel(QWidget):
         ff.addRow(buttons)
         self._fill_statuses()
 
+        # HTTP faults (sim.http_faults): exercise a client's timeouts and retries
+        self.http_latency = QSpinBox()
+        self.http_latency.setRange(0, 120_000)
+        self.http_latency.setSuffix(" ms")
+        self.http_latency.setToolTip("Every HTTP answer this late (after the request was handled)")
+        self.http_error_rate = QSpinBox()
+        self.http_error_rate.setRange(0, 100)
+        self.http_error_rate.setSuffix(" %")
+        self.http_error_status = QComboBox()
+        for code, label in ((503, "503 Service Unavailable"), (500, "500 Internal Server Error"),
+                            (502, "502 Bad Gateway"), (504, "504 Gateway Timeout"),
+                            (429, "429 Too Many Requests")):
+            self.http_error_status.addItem(label, code)
+        self.http_error_status.setToolTip("Answered with Infobip's error body; the request is "
+                                          "not processed")
+        self.http_drop_rate = QSpinBox()
+        self.http_drop_rate.setRange(0, 100)
+        self.http_drop_rate.setSuffix(" %")
+        self.http_drop_rate.setToolTip("Connections closed with no answer")
+        self.http_faults_apply = QPushButton("Apply HTTP faults")
+        self.http_faults_clear = QPushButton("Clear")
+        http_box = QGroupBox("HTTP faults")
+        hf = QFormLayout(http_box)
+        hf.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        hf.addRow("Added latency:", self.http_latency)
+        err_row = QHBoxLayout()
+        err_row.addWidget(self.http_error_rate)
+        err_row.addWidget(self.http_error_status, 1)
+        hf.addRow("Fail requests:", err_row)
+        hf.addRow("Drop connections:", self.http_drop_rate)
+        http_buttons = QHBoxLayout()
+        http_buttons.addWidget(self.http_faults_apply)
+        http_buttons.addWidget(self.http_faults_clear)
+        hf.addRow(http_buttons)
+
         controls = QWidget()
         cl = QVBoxLayout(controls)
         cl.addWidget(mo_box)
         cl.addWidget(faults_box)
+        cl.addWidget(http_box)
         cl.addStretch(1)
         self.pages = QTabWidget()
         self.pages.addTab(self.message_view, "Messages")
@@ -196,6 +232,8 @@ class SimulatorPanel(QWidget):
         self.mo_button.clicked.connect(self.inject_mo)
         self.faults_apply.clicked.connect(self.apply_faults)
         self.faults_clear.clicked.connect(self.clear_faults)
+        self.http_faults_apply.clicked.connect(self.apply_http_faults)
+        self.http_faults_clear.clicked.connect(self.clear_http_faults)
         ctx.simulator_changed.connect(self.attach)
         # message status changes arrive as report events: repaint at most 4 times a second
         self._repaint = QTimer(self)
@@ -332,6 +370,32 @@ class SimulatorPanel(QWidget):
             self.ctx.report_error(f"faults: {exc}")
             return
         self.ctx.note(f"SMSC faults: {f.to_dict()}")
+
+    def apply_http_faults(self) -> None:
+        sim = self.ctx.simulator
+        if sim is None:
+            self.ctx.report_error("HTTP faults: the simulator is not running")
+            return
+        try:
+            config = sim.http_faults.set(
+                latency_ms=self.http_latency.value(),
+                error_rate=self.http_error_rate.value() / 100,
+                error_status=int(self.http_error_status.currentData()),
+                drop_rate=self.http_drop_rate.value() / 100)
+        except ValueError as exc:
+            self.ctx.report_error(f"HTTP faults: {exc}")
+            return
+        self.ctx.note(f"HTTP faults: +{config.latency_ms:.0f} ms, {config.error_rate:.0%} answered "
+                      f"{config.error_status}, {config.drop_rate:.0%} dropped")
+
+    def clear_http_faults(self) -> None:
+        sim = self.ctx.simulator
+        if sim is not None:
+            sim.http_faults.clear()
+        self.http_latency.setValue(0)
+        self.http_error_rate.setValue(0)
+        self.http_drop_rate.setValue(0)
+        self.ctx.note("HTTP faults cleared")
 
     def clear_faults(self) -> None:
         sim = self.ctx.simulator

@@ -82,3 +82,29 @@ def test_stop_and_start_from_the_panel(panel, qtbot, sim_ctx):
                     timeout=5000)
     assert panel.start_button.text() == "Start"
     assert panel.state_label.text() == "Simulator off"
+
+
+def test_http_faults_from_the_panel(panel, sim_ctx, run_async):
+    from console.http import HttpClient
+
+    sim = sim_ctx.simulator
+
+    async def send():
+        async with HttpClient(sim.http_url, "Aladdin", "open sesame") as c:
+            return await c.send_sms("41793026727", "hi")
+
+    panel.http_error_rate.setValue(100)
+    panel.http_error_status.setCurrentIndex(panel.http_error_status.findData(500))
+    panel.http_latency.setValue(20)
+    panel.apply_http_faults()
+    config = sim.http_faults.config
+    assert (config.error_rate, config.error_status, config.latency_ms) == (1.0, 500, 20)
+    assert run_async(send()).status == 500  # Infobip's error body, nothing stored
+    assert len(list(sim.platform.store)) == 0
+    panel.http_drop_rate.setValue(60)
+    panel.apply_http_faults()  # 100 % + 60 % > 1: refused, shown in the window
+    assert sim_ctx.errors[-1].startswith("HTTP faults:")
+    assert sim.http_faults.config.drop_rate == 0.0
+    panel.clear_http_faults()
+    assert not sim.http_faults.active and panel.http_error_rate.value() == 0
+    assert run_async(send()).status == 200
