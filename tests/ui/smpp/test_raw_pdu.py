@@ -7,11 +7,7 @@ from __future__ import annotations
 import pytest
 
 from console.smpp import Pdu, Tlv
-from console.smpp.session import SmppSession
 from ui.smpp import SmppTab
-
-needs_send_raw = pytest.mark.skipif(not hasattr(SmppSession, "send_raw"),
-                                    reason="SmppSession.send_raw is not in console yet")
 
 
 @pytest.fixture
@@ -42,7 +38,6 @@ def _answer(tab, command: str, seq: int):
     return None
 
 
-@needs_send_raw
 def test_raw_enquire_link_goes_out_byte_for_byte(bound_tab, qtbot):
     tab = bound_tab
     raw = bytes.fromhex("00000010 00000015 00000000 00001e61")  # sequence 7777
@@ -58,7 +53,6 @@ def test_raw_enquire_link_goes_out_byte_for_byte(bound_tab, qtbot):
     assert tab.status_label.text() == "answer: enquire_link_resp ESME_ROK (#7777)"
 
 
-@needs_send_raw
 def test_raw_submit_sm_goes_out_byte_for_byte(bound_tab, qtbot):
     tab = bound_tab
     raw = Pdu("submit_sm", 4242, fields={
