@@ -21,18 +21,9 @@ from console.http import (
     to_har,
     validate_har,
 )
-from console.simulator import Simulator
 from console.webhooks import WebhookListener
 
 SPEC_AUTH = "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
-
-
-@pytest.fixture
-async def sim():
-    s = Simulator(time_scale=1.0)
-    await s.start()
-    yield s
-    await s.stop()
 
 
 @pytest.fixture

@@ -9,25 +9,10 @@ import defusedxml.ElementTree as DET
 import httpx
 import pytest
 
-from console.simulator import Simulator
 from console.simulator.http_faults import HttpFaults
 
 AUTH = ("Aladdin", "open sesame")
 SEND = {"from": "InfoSMS", "to": "41793026727", "text": "My first Infobip SMS"}
-
-
-@pytest.fixture
-async def sim():
-    s = Simulator(time_scale=1.0)
-    await s.start()
-    yield s
-    await s.stop()
-
-
-@pytest.fixture
-async def client(sim):
-    async with httpx.AsyncClient(base_url=sim.http_url, auth=AUTH) as c:
-        yield c
 
 
 async def test_error_rate_one_answers_the_chosen_status_with_an_infobip_body(sim, client):

@@ -48,20 +48,6 @@ class Receiver:
             await self.runner.cleanup()
 
 
-@pytest.fixture
-async def sim():
-    s = Simulator(time_scale=1.0)
-    await s.start()
-    yield s
-    await s.stop()
-
-
-@pytest.fixture
-async def client(sim):
-    async with httpx.AsyncClient(base_url=sim.http_url, auth=AUTH) as c:
-        yield c
-
-
 async def settle(cond, rounds: int = 1000) -> None:
     for _ in range(rounds):
         if cond():
