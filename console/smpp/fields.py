@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from console.errors import ConsoleError
@@ -217,119 +217,116 @@ def _text_bytes(text: str, data_coding: int) -> bytes:
     return text.encode("latin-1", errors="replace")
 
 
-class DestAddresses(Field):
+class _CountedList(Field):
+    """A one-octet count (``count_name``) followed by that many entries, each a dict of fields
+    with its own span; subclasses say how one entry is decoded and encoded."""
+
+    __slots__ = ("count_name",)
+
+    def __init__(self, name: str, count_name: str) -> None:
+        self.name, self.count_name, self.table = name, count_name, None
+
+    def names(self) -> tuple[str, ...]:
+        return (self.count_name, self.name)
+
+    def decode(self, data: bytes, pos: int, end: int, fields: dict[str, Any], layout: Layout,
+               warnings: list[str]) -> int:
+        count = data[pos]
+        fields[self.count_name] = count
+        layout.append((self.count_name, pos, 1, None))
+        pos += 1
+        start = pos
+        items: list[dict[str, Any]] = []
+        children: Layout = []
+        for i in range(count):
+            item: dict[str, Any] = {}
+            sub: Layout = []
+            p = self._decode_item(data, i, count, pos, end, item, sub, warnings)
+            if p is None:
+                break
+            items.append(item)
+            children.append((f"{self.name}[{i}]", pos, p - pos, sub))
+            pos = p
+        fields[self.name] = items
+        layout.append((self.name, start, pos - start, children))
+        return pos
+
+    def encode(self, fields: Mapping[str, Any]) -> bytes:
+        items = list(fields.get(self.name) or [])
+        return b"".join([_count(self.count_name, len(items)),
+                         *(self._encode_item(item) for item in items)])
+
+    def _decode_item(self, data: bytes, i: int, count: int, pos: int, end: int,
+                     item: dict[str, Any], sub: Layout, warnings: list[str]) -> int | None:
+        """Decode entry ``i`` at ``pos`` into ``item``/``sub``; its end, or None to stop."""
+        raise NotImplementedError
+
+    def _encode_item(self, item: Any) -> bytes:
+        raise NotImplementedError
+
+    def _decode_fields(self, fields: Sequence[Field], data: bytes, i: int, p: int, end: int,
+                       item: dict[str, Any], sub: Layout, warnings: list[str]) -> int:
+        for f in fields:
+            if p >= end:
+                warnings.append(f"{self.name}[{i}]: body ends before {f.name}")
+                break
+            p = f.decode(data, p, end, item, sub, warnings)
+        return p
+
+
+class DestAddresses(_CountedList):
     """submit_multi's ``number_of_dests`` and its list of SME addresses / distribution lists.
 
     Each entry is a dict: ``{"dest_flag": 1, "dest_addr_ton", "dest_addr_npi", "destination_addr"}``
     or ``{"dest_flag": 2, "dl_name"}``.
     """
 
-    __slots__ = ("count_name",)
+    __slots__ = ()
 
     def __init__(self, name: str = "dest_address", count_name: str = "number_of_dests") -> None:
-        self.name, self.count_name, self.table = name, count_name, None
+        super().__init__(name, count_name)
 
-    def names(self) -> tuple[str, ...]:
-        return (self.count_name, self.name)
+    def _decode_item(self, data: bytes, i: int, count: int, pos: int, end: int,
+                     item: dict[str, Any], sub: Layout, warnings: list[str]) -> int | None:
+        if pos >= end:
+            warnings.append(f"{self.name}: body ends after {i} of {count} destinations")
+            return None
+        flag = data[pos]
+        item["dest_flag"] = flag
+        sub.append(("dest_flag", pos, 1, None))
+        if flag == 2:
+            return _DL_NAME.decode(data, pos + 1, end, item, sub, warnings)
+        if flag != 1:
+            warnings.append(f"{self.name}[{i}]: dest_flag {flag} is neither 1 (SME) nor 2 (list)")
+        return self._decode_fields(_SME_ADDR, data, i, pos + 1, end, item, sub, warnings)
 
-    def decode(self, data: bytes, pos: int, end: int, fields: dict[str, Any], layout: Layout,
-               warnings: list[str]) -> int:
-        count = data[pos]
-        fields[self.count_name] = count
-        layout.append((self.count_name, pos, 1, None))
-        pos += 1
-        start = pos
-        items: list[dict[str, Any]] = []
-        children: Layout = []
-        for i in range(count):
-            if pos >= end:
-                warnings.append(f"{self.name}: body ends after {i} of {count} destinations")
-                break
-            item: dict[str, Any] = {}
-            sub: Layout = []
-            flag = data[pos]
-            item["dest_flag"] = flag
-            sub.append(("dest_flag", pos, 1, None))
-            p = pos + 1
-            if flag == 2:
-                p = _DL_NAME.decode(data, p, end, item, sub, warnings)
-            else:
-                if flag != 1:
-                    warnings.append(f"{self.name}[{i}]: dest_flag {flag} is neither 1 (SME) nor 2 (list)")
-                for f in _SME_ADDR:
-                    if p >= end:
-                        warnings.append(f"{self.name}[{i}]: body ends before {f.name}")
-                        break
-                    p = f.decode(data, p, end, item, sub, warnings)
-            items.append(item)
-            children.append((f"{self.name}[{i}]", pos, p - pos, sub))
-            pos = p
-        fields[self.name] = items
-        layout.append((self.name, start, pos - start, children))
-        return pos
-
-    def encode(self, fields: Mapping[str, Any]) -> bytes:
-        items = list(fields.get(self.name) or [])
-        out = [_count(self.count_name, len(items))]
-        for item in items:
-            if isinstance(item, str):
-                item = {"dest_flag": 1, "destination_addr": item}
-            flag = int(item.get("dest_flag", 2 if "dl_name" in item else 1))
-            out.append(bytes((flag,)))
-            if flag == 2:
-                out.append(_DL_NAME.encode(item))
-            else:
-                out.extend(f.encode(item) for f in _SME_ADDR)
-        return b"".join(out)
+    def _encode_item(self, item: Any) -> bytes:
+        if isinstance(item, str):
+            item = {"dest_flag": 1, "destination_addr": item}
+        flag = int(item.get("dest_flag", 2 if "dl_name" in item else 1))
+        if flag == 2:
+            return bytes((flag,)) + _DL_NAME.encode(item)
+        return bytes((flag,)) + b"".join(f.encode(item) for f in _SME_ADDR)
 
 
-class UnsuccessSmes(Field):
+class UnsuccessSmes(_CountedList):
     """submit_multi_resp's ``no_unsuccess`` and list of failed destinations.
 
     Each entry: ``{"dest_addr_ton", "dest_addr_npi", "destination_addr", "error_status_code"}``.
     """
 
-    __slots__ = ("count_name",)
+    __slots__ = ()
 
     def __init__(self, name: str = "unsuccess_sme", count_name: str = "no_unsuccess") -> None:
-        self.name, self.count_name, self.table = name, count_name, None
+        super().__init__(name, count_name)
 
-    def names(self) -> tuple[str, ...]:
-        return (self.count_name, self.name)
+    def _decode_item(self, data: bytes, i: int, count: int, pos: int, end: int,
+                     item: dict[str, Any], sub: Layout, warnings: list[str]) -> int | None:
+        p = self._decode_fields(_UNSUCCESS, data, i, pos, end, item, sub, warnings)
+        return None if p == pos else p
 
-    def decode(self, data: bytes, pos: int, end: int, fields: dict[str, Any], layout: Layout,
-               warnings: list[str]) -> int:
-        count = data[pos]
-        fields[self.count_name] = count
-        layout.append((self.count_name, pos, 1, None))
-        pos += 1
-        start = pos
-        items: list[dict[str, Any]] = []
-        children: Layout = []
-        for i in range(count):
-            item: dict[str, Any] = {}
-            sub: Layout = []
-            p = pos
-            for f in _UNSUCCESS:
-                if p >= end:
-                    warnings.append(f"{self.name}[{i}]: body ends before {f.name}")
-                    break
-                p = f.decode(data, p, end, item, sub, warnings)
-            if p == pos:
-                break
-            items.append(item)
-            children.append((f"{self.name}[{i}]", pos, p - pos, sub))
-            pos = p
-        fields[self.name] = items
-        layout.append((self.name, start, pos - start, children))
-        return pos
-
-    def encode(self, fields: Mapping[str, Any]) -> bytes:
-        items = list(fields.get(self.name) or [])
-        out = [_count(self.count_name, len(items))]
-        for item in items:
-            out.extend(f.encode(item) for f in _UNSUCCESS)
-        return b"".join(out)
+    def _encode_item(self, item: Any) -> bytes:
+        return b"".join(f.encode(item) for f in _UNSUCCESS)
 
 
 def _check_ton(v: int) -> str | None:
