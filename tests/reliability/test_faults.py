@@ -88,14 +88,21 @@ def check_no_duplicates(platform: Platform, traffic: Traffic) -> None:
     assert {int(t.split()[1]) for t in texts} <= sent
 
 
-async def test_smsc_stopped_and_restarted_under_traffic(closers):
+async def smsc_with_session(closers: list, port: int = 0
+                            ) -> tuple[Platform, SmscServer, SmppSession]:
+    """A started SMSC on a fresh platform and a bound, reconnecting TRX session to it (both
+    closed by ``closers``)."""
     platform = make_platform()
-    port = free_port()
     smsc = await SmscServer(platform, port=port).start()
-    session = SmppSession("127.0.0.1", port, system_id="Aladdin", password="opensesa",
+    session = SmppSession("127.0.0.1", smsc.port, system_id="Aladdin", password="opensesa",
                           reconnect=True, backoff=0.05, max_backoff=0.2, enquire_interval=None)
     closers += [smsc.stop, session.close]
     await session.open()
+    return platform, smsc, session
+
+
+async def test_smsc_stopped_and_restarted_under_traffic(closers):
+    platform, smsc, session = await smsc_with_session(closers, free_port())
     traffic = Traffic(session)
     stop = asyncio.Event()
     task = asyncio.create_task(traffic.run(stop))
@@ -123,41 +130,27 @@ async def test_smsc_stopped_and_restarted_under_traffic(closers):
     await smsc.stop()
 
 
-async def test_receipts_generated_while_the_smsc_is_down_arrive_after_restart():
+async def test_receipts_generated_while_the_smsc_is_down_arrive_after_restart(closers):
     """Messages delivered while the SMPP door is down: their receipts wait and go out."""
-    platform = make_platform()
-    port = free_port()
-    smsc = await SmscServer(platform, port=port).start()
-    session = SmppSession("127.0.0.1", port, system_id="Aladdin", password="opensesa",
-                          reconnect=True, backoff=0.05, max_backoff=0.2, enquire_interval=None)
-    await session.open()
-    try:
-        traffic = Traffic(session)
-        platform.clock.scale = 1.0  # the messages stay en route until the clock is moved
-        ids = []
-        for i in range(20):
-            resp = await session.submit(Pdu("submit_sm", fields={
-                **SM, "short_message": f"down {i}".encode()}))
-            ids.append(str(resp.fields["message_id"]))
-        await smsc.stop()
-        platform.clock.advance(60)  # all of them are delivered now, while no SMSC listens
-        assert await eventually(lambda: all(platform.store.get(i).final for i in ids))
-        await smsc.start()
-        assert await eventually(lambda: session.bound and session.reconnects >= 1)
-        assert await eventually(lambda: set(ids) <= set(traffic.receipts), 3), \
-            f"{len(set(ids) - set(traffic.receipts))} of {len(ids)} receipts never arrived"
-    finally:
-        await session.close()
-        await smsc.stop()
+    platform, smsc, session = await smsc_with_session(closers, free_port())
+    traffic = Traffic(session)
+    platform.clock.scale = 1.0  # the messages stay en route until the clock is moved
+    ids = []
+    for i in range(20):
+        resp = await session.submit(Pdu("submit_sm", fields={
+            **SM, "short_message": f"down {i}".encode()}))
+        ids.append(str(resp.fields["message_id"]))
+    await smsc.stop()
+    platform.clock.advance(60)  # all of them are delivered now, while no SMSC listens
+    assert await eventually(lambda: all(platform.store.get(i).final for i in ids))
+    await smsc.start()
+    assert await eventually(lambda: session.bound and session.reconnects >= 1)
+    assert await eventually(lambda: set(ids) <= set(traffic.receipts), 3), \
+        f"{len(set(ids) - set(traffic.receipts))} of {len(ids)} receipts never arrived"
 
 
 async def test_esme_link_cut_under_traffic_receipts_wait_for_the_rebind(closers):
-    platform = make_platform()
-    smsc = await SmscServer(platform, port=0).start()
-    session = SmppSession("127.0.0.1", smsc.port, system_id="Aladdin", password="opensesa",
-                          reconnect=True, backoff=0.05, max_backoff=0.2, enquire_interval=None)
-    closers += [smsc.stop, session.close]
-    await session.open()
+    platform, smsc, session = await smsc_with_session(closers)
     traffic = Traffic(session)
     stop = asyncio.Event()
     task = asyncio.create_task(traffic.run(stop))
